@@ -1,0 +1,57 @@
+// Typed errors shared by the API and the worker. The API maps them to HTTP statuses in one place
+// (apps/api/src/plugins/errors.ts); the worker turns the non-retryable ones into BullMQ's UnrecoverableError.
+
+/** One problem with an input: a JSON-pointer-like path and a reason a person can act on. */
+export interface Issue {
+  path: string;
+  message: string;
+}
+
+export class SlmlabError extends Error {
+  /** Stable machine-readable code, e.g. "invalid_spec". */
+  readonly code: string;
+  /** Whether retrying the same work could succeed. */
+  readonly retryable: boolean;
+
+  constructor(code: string, message: string, opts: { retryable?: boolean; cause?: unknown } = {}) {
+    super(message, { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = opts.retryable ?? false;
+  }
+}
+
+/** The experiment spec broke a rule of the schema or of the model (never retried). */
+export class InvalidSpecError extends SlmlabError {
+  readonly issues: Issue[];
+  constructor(issues: Issue[]) {
+    super('invalid_spec', formatIssues(issues));
+    this.issues = issues;
+  }
+}
+
+export class NotFoundError extends SlmlabError {
+  constructor(what: string, id: string) {
+    super('not_found', `${what} ${id} not found`);
+  }
+}
+
+/** A data file is missing, unreadable or fails its checksum. Not retried: it will not fix itself. */
+export class DataError extends SlmlabError {
+  constructor(message: string, opts: { cause?: unknown } = {}) {
+    super('data_error', message, opts);
+  }
+}
+
+/** Configuration (environment) is invalid: the process must not start. */
+export class ConfigError extends SlmlabError {
+  readonly issues: Issue[];
+  constructor(issues: Issue[]) {
+    super('config_error', `invalid configuration: ${formatIssues(issues)}`);
+    this.issues = issues;
+  }
+}
+
+export function formatIssues(issues: Issue[]): string {
+  return issues.map((i) => `${i.path || '/'}: ${i.message}`).join('; ');
+}

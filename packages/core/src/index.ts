@@ -1,0 +1,6 @@
+export * from './errors.ts';
+export * from './datasets.ts';
+export * from './spec.ts';
+export * from './cost.ts';
+export * from './queue.ts';
+export * from './config.ts';

@@ -1,0 +1,19 @@
+// `npm run db:migrate`: creates the database if needed and applies prisma/migrations.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { migrate } from './migrate.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const url = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/slmlab';
+
+try {
+  const { applied, alreadyApplied } = await migrate(url, path.join(root, 'prisma/migrations'));
+  const where = new URL(url);
+  console.log(
+    `[slmlab] database ${where.pathname.slice(1)} on ${where.host}: ` +
+      `${applied.length} migration(s) applied${applied.length ? ` (${applied.join(', ')})` : ''}, ${alreadyApplied.length} already there`,
+  );
+} catch (err) {
+  console.error(`[slmlab] migration failed: ${(err as Error).message}`);
+  process.exit(1);
+}
