@@ -1,0 +1,26 @@
+// Worker settings, parsed once at start (see docs/configuration.md).
+import os from 'node:os';
+import path from 'node:path';
+import Type, { type Static } from 'typebox';
+import { CommonEnv, parseEnv } from '@slmlab/core';
+import { BACKEND_CHOICES } from './ml/backend.ts';
+
+export const WorkerEnv = Type.Object({
+  ...CommonEnv,
+  /** Jobs one process trains at once. TensorFlow.js runs one op at a time per process: scale with processes. */
+  WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
+  WORKER_ID: Type.String({ minLength: 1, default: `${os.hostname()}-${process.pid}` }),
+  SLMLAB_BACKEND: Type.Enum([...BACKEND_CHOICES], { default: 'auto' }),
+  SLMLAB_DATA_DIR: Type.String({ minLength: 1, default: path.join(os.homedir(), '.cache', 'slmlab', 'data') }),
+  SLMLAB_ALLOW_DOWNLOAD: Type.Boolean({ default: true }),
+  /** How long a job's lock lives without renewal; a dead worker's job is picked up again after about this long. */
+  WORKER_LOCK_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000 }),
+  /** Seconds SIGTERM waits for running jobs before the process exits anyway (they are retried elsewhere). */
+  WORKER_SHUTDOWN_GRACE_S: Type.Integer({ minimum: 1, maximum: 3600, default: 60 }),
+});
+
+export type WorkerConfig = Static<typeof WorkerEnv>;
+
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  return parseEnv(WorkerEnv, env);
+}

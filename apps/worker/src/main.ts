@@ -1,0 +1,81 @@
+// Worker process: picks the TensorFlow.js backend, then trains experiments from the BullMQ queue.
+// Scale by running more processes (one per GPU; on CPU, see docs/operations.md). SIGTERM stops taking jobs,
+// lets running ones finish for WORKER_SHUTDOWN_GRACE_S, then exits 128+signal if they have not.
+import { Worker } from 'bullmq';
+import pino from 'pino';
+import { ConfigError, EXPERIMENT_QUEUE, redisOptions } from '@slmlab/core';
+import { checkpointsRepo, createDb, experimentsRepo } from '@slmlab/db';
+import { loadWorkerConfig, type WorkerConfig } from './config.ts';
+import { trainExperimentProcessor } from './jobs/train-experiment.ts';
+import { initBackend } from './ml/backend.ts';
+
+async function main() {
+  const config = loadConfigOrExit();
+  const log = pino({ level: config.LOG_LEVEL, base: { service: 'worker', workerId: config.WORKER_ID } });
+  // A stray rejection (e.g. a progress update that lost its Redis connection) must not kill training.
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+  const backend = await initBackend(config.SLMLAB_BACKEND);
+  log.info({ backend: backend.name, device: backend.device, skipped: backend.skipped }, 'tfjs backend ready');
+
+  const db = createDb(config.DATABASE_URL);
+  const processor = trainExperimentProcessor({
+    experiments: experimentsRepo(db),
+    checkpoints: checkpointsRepo(db),
+    backend,
+    workerId: config.WORKER_ID,
+    data: { dataDir: config.SLMLAB_DATA_DIR, allowDownload: config.SLMLAB_ALLOW_DOWNLOAD },
+    log,
+  });
+  const worker = new Worker(EXPERIMENT_QUEUE, processor, {
+    connection: redisOptions(config.REDIS_URL),
+    prefix: config.SLMLAB_QUEUE_PREFIX,
+    concurrency: config.WORKER_CONCURRENCY,
+    lockDuration: config.WORKER_LOCK_MS,
+  });
+  worker.on('error', (err) => log.error({ err }, 'worker error'));
+  worker.on('ready', () => log.info({ queue: EXPERIMENT_QUEUE, concurrency: config.WORKER_CONCURRENCY }, 'waiting for jobs'));
+  onShutdown(config, log, async () => {
+    await worker.close();
+    await db.$disconnect();
+  });
+}
+
+function loadConfigOrExit(): WorkerConfig {
+  try {
+    return loadWorkerConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`[slmlab worker] ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+function onShutdown(config: WorkerConfig, log: pino.Logger, close: () => Promise<void>) {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    const code = 128 + (signal === 'SIGINT' ? 2 : 15);
+    if (stopping) process.exit(code); // a second signal: do not wait any longer
+    stopping = true;
+    log.info({ signal }, 'stopping: no new jobs, waiting for running ones');
+    setTimeout(() => {
+      log.warn('running jobs did not finish in time; exiting (BullMQ will retry them)');
+      process.exit(code);
+    }, config.WORKER_SHUTDOWN_GRACE_S * 1000).unref();
+    close().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((err) => {
+  console.error('[slmlab worker] failed to start:', err);
+  process.exit(1);
+});

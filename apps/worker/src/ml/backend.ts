@@ -1,0 +1,89 @@
+// Chooses the TensorFlow.js backend: tfjs-node-gpu → tfjs-node → wasm → cpu, or the one the caller asks for.
+// The native packages are optional dependencies that fail to install without network access to their
+// libtensorflow download; importing them then fails and we fall through to the next backend.
+import { tf } from './tf.ts';
+import { registerSegmentSum } from './kernels/segment-sum.ts';
+
+export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
+export interface BackendInfo {
+  /** What ran, e.g. "tensorflow-gpu", "tensorflow", "wasm", "cpu" (recorded with every result). */
+  name: string;
+  /** Where it ran, in words, e.g. "cpu (wasm, simd)" or "gpu (cuda)". */
+  device: string;
+  /** Backends tried before this one and why they were skipped. */
+  skipped: string[];
+}
+
+type Loader = () => Promise<Omit<BackendInfo, 'skipped'>>;
+
+const loaders: Record<Exclude<BackendChoice, 'auto'>, Loader> = {
+  'tensorflow-gpu': async () => {
+    await import(/* optional */ '@tensorflow/tfjs-node-gpu' as string);
+    await setBackend('tensorflow');
+    return { name: 'tensorflow-gpu', device: 'gpu (cuda, libtensorflow)' };
+  },
+  tensorflow: async () => {
+    await import(/* optional */ '@tensorflow/tfjs-node' as string);
+    await setBackend('tensorflow');
+    return { name: 'tensorflow', device: 'cpu (libtensorflow)' };
+  },
+  wasm: async () => {
+    await withoutEmscriptenHandlers(async () => {
+      await import('@tensorflow/tfjs-backend-wasm');
+      registerSegmentSum('wasm');
+      await setBackend('wasm'); // the Emscripten module is instantiated here
+    });
+    const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+    return { name: 'wasm', device: `cpu (wasm${simd ? ', simd' : ''})` };
+  },
+  cpu: async () => {
+    registerSegmentSum('cpu');
+    await setBackend('cpu');
+    return { name: 'cpu', device: 'cpu (pure js)' };
+  },
+};
+
+/**
+ * The wasm module's Emscripten glue installs process-wide 'uncaughtException' and 'unhandledRejection'
+ * handlers that rethrow, turning any stray rejection into a crash that prints the whole minified module.
+ * Error handling is the application's business: remove the handlers the import added.
+ */
+async function withoutEmscriptenHandlers<T>(load: () => Promise<T>): Promise<T> {
+  const events = ['uncaughtException', 'unhandledRejection'] as const;
+  const before = events.map((e) => new Set(process.listeners(e)));
+  const result = await load();
+  events.forEach((e, i) => {
+    for (const l of process.listeners(e)) if (!before[i]!.has(l)) process.removeListener(e, l as never);
+  });
+  return result;
+}
+
+async function setBackend(name: string) {
+  if (!(await tf.setBackend(name))) throw new Error(`backend ${name} failed to initialise`);
+  await tf.ready();
+}
+
+const AUTO_ORDER: Exclude<BackendChoice, 'auto'>[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+/**
+ * Initialises a backend. `auto` takes the first that works; an explicit choice fails loudly instead of
+ * silently running somewhere slower.
+ */
+export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
+  const order = choice === 'auto' ? AUTO_ORDER : [choice];
+  const skipped: string[] = [];
+  for (const name of order) {
+    try {
+      return { ...(await loaders[name]()), skipped };
+    } catch (err) {
+      skipped.push(`${name}: ${firstLine(err)}`);
+    }
+  }
+  throw new Error(`no TensorFlow.js backend could start (${skipped.join('; ')})`);
+}
+
+function firstLine(err: unknown): string {
+  return String((err as Error)?.message ?? err).split('\n')[0]!;
+}

@@ -1,0 +1,10 @@
+// Negative log-likelihood in nats, averaged over the batch (PyTorch's cross_entropy, mean reduction).
+import { tf } from './tf.ts';
+
+/** logits [N, V], targets [N] int32 → scalar mean NLL. */
+export function nll(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Scalar {
+  const V = logits.shape[1];
+  const logp = tf.logSoftmax(logits); // [N, V]
+  const picked = tf.sum(tf.mul(logp, tf.oneHot(targets, V)), -1); // [N]
+  return tf.neg(tf.mean(picked)) as tf.Scalar;
+}

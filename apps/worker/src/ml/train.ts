@@ -1,0 +1,199 @@
+// The training protocol of the study: Adam (β 0.9/0.999, ε 1e-8) at a constant learning rate; each epoch
+// draws `windowsPerEpoch` random windows; validation after every epoch; the best-validation weights are
+// restored before the test NLL is measured. Pure ML: no queue, database or logger (runs from the CLI too).
+import { countParams, type ExperimentSpec } from '@slmlab/core';
+import { tf } from './tf.ts';
+import type { Corpus } from './data/index.ts';
+import { epochBatchSizes, randomBatch } from './data/windows.ts';
+import { evaluate } from './evaluate.ts';
+import { nll } from './loss.ts';
+import { buildModel, type LanguageModel } from './models/index.ts';
+import { createRng, deriveSeed } from './rng.ts';
+
+export interface EpochMetrics {
+  epoch: number;
+  /** Optimizer steps taken so far, over all epochs. */
+  step: number;
+  /** Input tokens seen so far (windows × T, as the study counts them). */
+  tokens: number;
+  seconds: number;
+  trainNll: number;
+  valNll: number;
+}
+
+export interface Progress {
+  epoch: number;
+  step: number;
+  totalSteps: number;
+  loss: number;
+  tokensPerSec: number;
+  etaSeconds: number;
+}
+
+export interface TrainHooks {
+  onEpoch?(m: EpochMetrics): Promise<void> | void;
+  /** Called at most every `progressEveryMs` (default 1 s). */
+  onProgress?(p: Progress): void;
+  progressEveryMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  params: number;
+  bestValNll: number;
+  bestEpoch: number;
+  testNll: number;
+  epochs: EpochMetrics[];
+  wallSeconds: number;
+  /** Training tokens per second (evaluation time excluded). */
+  tokensPerSec: number;
+}
+
+export interface TrainRun {
+  result: TrainResult;
+  /** The trained model holding the best-validation weights; the caller disposes it (`model.params.dispose()`). */
+  model: LanguageModel;
+}
+
+export async function train(spec: ExperimentSpec, corpus: Corpus, hooks: TrainHooks = {}): Promise<TrainRun> {
+  const { training: t, model: m } = spec;
+  const T = m.contextLength;
+  const started = performance.now();
+  const model = buildModel(m, corpus.vocab.length, createRng(deriveSeed(t.seed, 'init')));
+  checkParamCount(spec, corpus.vocab.length, model);
+  const sampler = createRng(deriveSeed(t.seed, 'sample'));
+  const optimizer = tf.train.adam(t.learningRate, 0.9, 0.999, 1e-8);
+  const evalOpts = { contextLength: T, windows: t.evalWindows, batchSize: t.batchSize };
+  const batchSizes = epochBatchSizes(t.windowsPerEpoch, t.batchSize);
+  const clock = progressClock(batchSizes.length * t.epochs, hooks);
+  const epochs: EpochMetrics[] = [];
+  let best: { valNll: number; epoch: number; weights: Map<string, tf.Tensor> } | undefined;
+  try {
+    for (let epoch = 1; epoch <= t.epochs; epoch++) {
+      const trainNll = await trainEpoch(model, optimizer, corpus.train, T, batchSizes, sampler, clock, epoch, hooks);
+      const valNll = await evaluate(model, corpus.valid, evalOpts);
+      const point = { epoch, step: clock.step, tokens: clock.tokens, seconds: elapsed(started), trainNll, valNll };
+      epochs.push(point);
+      if (!best || valNll < best.valNll) best = replaceSnapshot(best, model, valNll, epoch);
+      await hooks.onEpoch?.(point);
+    }
+    restore(model, best!.weights);
+    const testNll = await evaluate(model, corpus.test, evalOpts);
+    const result = {
+      params: model.params.count(),
+      bestValNll: best!.valNll,
+      bestEpoch: best!.epoch,
+      testNll,
+      epochs,
+      wallSeconds: elapsed(started),
+      tokensPerSec: clock.tokens / Math.max(clock.trainSeconds, 1e-9),
+    };
+    return { result, model };
+  } catch (err) {
+    model.params.dispose();
+    throw err;
+  } finally {
+    best?.weights.forEach((w) => w.dispose());
+    optimizer.dispose();
+  }
+}
+
+async function trainEpoch(
+  model: LanguageModel,
+  optimizer: tf.Optimizer,
+  tokens: Int32Array,
+  T: number,
+  batchSizes: number[],
+  sampler: ReturnType<typeof createRng>,
+  clock: ProgressClock,
+  epoch: number,
+  hooks: TrainHooks,
+): Promise<number> {
+  let sum = 0;
+  for (const size of batchSizes) {
+    hooks.signal?.throwIfAborted();
+    const batch = randomBatch(tokens, T, size, sampler);
+    const t0 = performance.now();
+    const loss = tf.tidy(() => {
+      const x = tf.tensor2d(batch.x, [size, T], 'int32');
+      const y = tf.tensor1d(batch.y, 'int32');
+      return optimizer.minimize(() => nll(model.logits(x, true), y), true)!;
+    });
+    const value = (await loss.data())[0]!;
+    loss.dispose();
+    if (!Number.isFinite(value)) throw new DivergenceError(epoch, clock.step + 1, value);
+    sum += value;
+    await clock.tick(epoch, size * T, (performance.now() - t0) / 1000, value);
+  }
+  return sum / batchSizes.length;
+}
+
+/** Training loss became NaN or infinite: more steps cannot recover it, so the run fails without retrying. */
+export class DivergenceError extends Error {
+  constructor(epoch: number, step: number, value: number) {
+    super(`training diverged: loss is ${value} at epoch ${epoch}, step ${step} (try a lower learning rate)`);
+    this.name = 'DivergenceError';
+  }
+}
+
+type ProgressClock = ReturnType<typeof progressClock>;
+
+/** Counts steps and tokens, reports progress at most every `progressEveryMs`, and yields to the event loop. */
+function progressClock(totalSteps: number, hooks: TrainHooks) {
+  const every = hooks.progressEveryMs ?? 1000;
+  let lastReport = performance.now();
+  let lastYield = performance.now();
+  const state = {
+    step: 0,
+    tokens: 0,
+    trainSeconds: 0,
+    async tick(epoch: number, tokens: number, seconds: number, loss: number) {
+      state.step++;
+      state.tokens += tokens;
+      state.trainSeconds += seconds;
+      const now = performance.now();
+      if (hooks.onProgress && now - lastReport >= every) {
+        lastReport = now;
+        const tps = state.tokens / Math.max(state.trainSeconds, 1e-9);
+        const left = (totalSteps - state.step) * (state.trainSeconds / state.step);
+        hooks.onProgress({ epoch, step: state.step, totalSteps, loss, tokensPerSec: tps, etaSeconds: left });
+      }
+      // wasm and cpu kernels run synchronously: without this, timers (e.g. BullMQ's lock renewal) would starve.
+      if (now - lastYield >= 50) {
+        lastYield = now;
+        await new Promise((r) => setImmediate(r));
+      }
+    },
+  };
+  return state;
+}
+
+function replaceSnapshot(
+  prev: { weights: Map<string, tf.Tensor> } | undefined,
+  model: LanguageModel,
+  valNll: number,
+  epoch: number,
+) {
+  prev?.weights.forEach((w) => w.dispose());
+  const weights = new Map<string, tf.Tensor>();
+  for (const [name, v] of model.params.vars) weights.set(name, tf.clone(v));
+  return { valNll, epoch, weights };
+}
+
+function restore(model: LanguageModel, weights: Map<string, tf.Tensor>) {
+  for (const [name, v] of model.params.vars) v.assign(weights.get(name)!);
+}
+
+/** The tfjs model must have exactly the parameters the cost model counts (the API prices jobs with it). */
+function checkParamCount(spec: ExperimentSpec, vocabSize: number, model: LanguageModel) {
+  const expected = countParams(spec.model, vocabSize);
+  const actual = model.params.count();
+  if (actual !== expected) {
+    model.params.dispose();
+    throw new Error(`model has ${actual} parameters but the cost model expects ${expected}`);
+  }
+}
+
+function elapsed(since: number): number {
+  return (performance.now() - since) / 1000;
+}
