@@ -51,11 +51,12 @@ const loaders: Record<Exclude<BackendChoice, 'auto'>, Loader> = {
  * Error handling is the application's business: remove the handlers the import added.
  */
 async function withoutEmscriptenHandlers<T>(load: () => Promise<T>): Promise<T> {
-  const events = ['uncaughtException', 'unhandledRejection'] as const;
-  const before = events.map((e) => new Set(process.listeners(e)));
+  const events = ['uncaughtException', 'unhandledRejection'];
+  const listeners = (e: string) => process.listeners(e as 'uncaughtException') as ((...a: unknown[]) => void)[];
+  const before = events.map((e) => new Set(listeners(e)));
   const result = await load();
   events.forEach((e, i) => {
-    for (const l of process.listeners(e)) if (!before[i]!.has(l)) process.removeListener(e, l as never);
+    for (const l of listeners(e)) if (!before[i]!.has(l)) process.removeListener(e, l);
   });
   return result;
 }
