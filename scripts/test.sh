@@ -3,6 +3,8 @@
 # PostgreSQL and Redis. Uses its own database (slmlab_test by default), migrated first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[ -x node_modules/.bin/tsx ] || npm ci --no-audit --no-fund
+bash scripts/ensure-services.sh >/dev/null
 
 export DATABASE_URL="${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/slmlab_test}"
 export REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379}"

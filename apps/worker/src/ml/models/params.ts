@@ -20,7 +20,8 @@ export class Params {
     const values = new Float32Array(size);
     for (let i = 0; i < size; i++) values[i] = draw();
     const init = tf.tensor(values, shape, 'float32');
-    const v = tf.variable(init, true, name);
+    // tfjs variable names are process-global; ours live in this map, so several models can coexist.
+    const v = tf.variable(init, true);
     init.dispose(); // the variable holds its own reference to the data
 
     this.vars.set(name, v);

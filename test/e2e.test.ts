@@ -1,0 +1,100 @@
+// The whole path with real components: HTTP → PostgreSQL + BullMQ (Redis) → worker process (TensorFlow.js)
+// → PostgreSQL → HTTP.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Queue } from 'bullmq';
+import { EXPERIMENT_QUEUE, redisOptions } from '@slmlab/core';
+import { createDb } from '@slmlab/db';
+import { freePort, startProcess, stop, waitFor, type Proc } from './helpers/stack.ts';
+
+const prefix = `e2e-${process.pid}`;
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const db = createDb(process.env.DATABASE_URL!);
+let api: Proc;
+let worker: Proc;
+let base: string;
+
+before(async () => {
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const env = { PORT: String(port), SLMLAB_QUEUE_PREFIX: prefix, LOG_LEVEL: 'info', WORKER_ID: 'e2e-worker' };
+  api = startProcess('api', 'apps/api/src/server.ts', env);
+  worker = startProcess('worker', 'apps/worker/src/main.ts', env);
+  await waitFor('the API to be ready', async () => ((await fetch(`${base}/readyz`)).ok ? true : undefined), 60_000, [api]);
+  await waitFor('the worker to take jobs', async () => (worker.output().includes('waiting for jobs') ? true : undefined), 60_000, [worker]);
+});
+
+after(async () => {
+  const codes = await Promise.all([stop(api), stop(worker)]);
+  await db.$disconnect();
+  const queue = new Queue(EXPERIMENT_QUEUE, { connection: redisOptions(redisUrl), prefix });
+  await queue.obliterate({ force: true });
+  await queue.close();
+  assert.deepEqual(codes, [0, 0], 'both processes stop cleanly on SIGTERM');
+});
+
+async function post(body: unknown) {
+  const res = await fetch(`${base}/v1/experiments`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { res, json: (await res.json()) as any };
+}
+
+test('a linear model on Tiny Shakespeare goes from POST to a stored result', async () => {
+  const { res, json } = await post({
+    name: 'e2e linear T=16',
+    dataset: 'tinyshakespeare',
+    model: { kind: 'linear', contextLength: 16 },
+    training: { epochs: 2, windowsPerEpoch: 8192, evalWindows: 2000, seed: 7 },
+  });
+  assert.equal(res.status, 201, JSON.stringify(json));
+  const id: string = json.id;
+  assert.equal(res.headers.get('location'), `/v1/experiments/${id}`);
+  assert.equal(json.cost.params, 141_505);
+
+  const done = await waitFor(
+    'the experiment to finish',
+    async () => {
+      const e = (await (await fetch(`${base}/v1/experiments/${id}`)).json()) as any;
+      return ['succeeded', 'failed'].includes(e.status) ? e : undefined;
+    },
+    180_000,
+    [api, worker],
+  );
+  assert.equal(done.status, 'succeeded', `${done.error}\n${worker.output()}`);
+  assert.ok(done.result.testNll < Math.log(65) - 0.5, `test NLL ${done.result.testNll} is not well below ln(65)`);
+  assert.ok(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'].includes(done.result.backend), done.result.backend);
+  assert.equal(done.result.workerId, 'e2e-worker');
+  assert.ok(done.result.bestEpoch === 1 || done.result.bestEpoch === 2);
+  assert.deepEqual(done.metrics.map((m: any) => m.epoch), [1, 2]);
+  assert.equal(done.metrics[1].tokens, 2 * 8192 * 16);
+
+  // The same facts, read from PostgreSQL directly rather than through the API.
+  const row = await db.experiment.findUniqueOrThrow({ where: { id } });
+  assert.equal(row.paramCount, 141_505);
+  assert.equal(row.testNll, done.result.testNll);
+  assert.equal(row.backend, done.result.backend);
+  const points = await db.metricPoint.findMany({ where: { experimentId: id }, orderBy: { step: 'asc' } });
+  assert.equal(points.length, 2);
+  assert.ok(points.every((p) => Number.isFinite(p.trainNll) && Number.isFinite(p.valNll)));
+  assert.equal(Math.min(...points.map((p) => p.valNll!)), row.bestValNll);
+  const ckpt = await db.checkpoint.findFirstOrThrow({ where: { experimentId: id } });
+  assert.equal(ckpt.format, 'slmlab-weights-v1');
+  assert.ok(ckpt.sizeBytes > 141_505 * 4, `checkpoint of ${ckpt.sizeBytes} bytes holds every weight`);
+});
+
+test("the study's T=128 linear model is priced at its exact parameter count", async () => {
+  const { res, json } = await post({
+    dataset: 'tinyshakespeare',
+    model: { kind: 'linear', contextLength: 128 },
+    training: { epochs: 1, windowsPerEpoch: 64, evalWindows: 64 },
+  });
+  assert.equal(res.status, 201);
+  assert.equal(json.cost.params, 1_073_345);
+  await waitFor('the T=128 run to finish', async () => {
+    const e = (await (await fetch(`${base}/v1/experiments/${json.id}`)).json()) as any;
+    return e.status === 'succeeded' ? e : undefined;
+  }, 180_000, [worker]);
+});
