@@ -1,18 +1,49 @@
-// Cost model: parameter count and FLOPs from the spec alone (no tfjs), so the API can price a job before it runs.
+// Cost model: parameter count and FLOPs from the spec alone (no tfjs), so the API can price a job before it
+// runs. Two FLOPs figures: the study's formula, and a faithful count of what training computes.
 import { DATASETS } from './datasets.ts';
 import type { ExperimentSpec, ModelSpec } from './spec.ts';
 
-/** Trainable parameters of a model over a vocabulary of `vocabSize` tokens (embeddings included, as the study counts). */
-export function countParams(model: ModelSpec, vocabSize: number): number {
+/** Trainable parameters over a vocabulary of `V` tokens, embeddings included (as the study counts them). */
+export function countParams(model: ModelSpec, V: number): number {
+  const { contextLength: T, dModel: d } = model;
+  const dense = (i: number, o: number) => i * o + o;
   switch (model.kind) {
-    case 'linear': {
-      const { contextLength: T, dModel: d } = model;
-      const embedding = vocabSize * d;
-      const head = T * d * vocabSize + vocabSize; // Linear(T·d, V) with bias
-      return embedding + head;
+    case 'linear':
+      return V * d + dense(T * d, V);
+    case 'mlp': {
+      const h = model.hidden;
+      return V * d + dense(T * d, h) + (model.hiddenLayers - 1) * dense(h, h) + dense(h, V);
     }
-    default:
-      return assertNever(model.kind);
+    case 'attention':
+    case 'transformer': {
+      const f = model.ffnHidden;
+      const layers = model.kind === 'attention' ? 1 : model.layers;
+      // q, k, v (packed or separate: same count), output projection, two LayerNorms, FFN.
+      const block = dense(d, 3 * d) + dense(d, d) + 2 * (2 * d) + dense(d, f) + dense(f, d);
+      const positions = model.positions === 'learned' ? T * d : 0;
+      return V * d + positions + layers * block + 2 * d + dense(d, V);
+    }
+  }
+}
+
+/** Forward-pass FLOPs of one window (a multiply-add counts 2), from the matrix products that dominate. */
+export function forwardFlopsPerWindow(spec: ExperimentSpec, V: number): number {
+  const m = spec.model;
+  const { contextLength: T, dModel: d } = m;
+  switch (m.kind) {
+    case 'linear':
+      return 2 * T * d * V;
+    case 'mlp':
+      return 2 * (T * d * m.hidden + (m.hiddenLayers - 1) * m.hidden * m.hidden + m.hidden * V);
+    case 'attention':
+    case 'transformer': {
+      const layers = m.kind === 'attention' ? 1 : m.layers;
+      const projections = 2 * 4 * d * d; // q, k, v, output
+      const ffn = 2 * 2 * d * m.ffnHidden;
+      const attention = 2 * 2 * T * d; // QKᵀ and weights·V against all T keys (the mask does not skip work)
+      const headPositions = spec.training.objective === 'all-tokens' ? T : 1;
+      return layers * T * (projections + ffn + attention) + headPositions * 2 * d * V;
+    }
   }
 }
 
@@ -25,15 +56,24 @@ export function studyFlops(params: number, spec: ExperimentSpec): number {
 export interface CostEstimate {
   vocabSize: number;
   params: number;
+  /** The study's formula (forward only, embeddings counted as matmuls, no attention T² term). */
   flopsStudy: number;
+  /** Training: forward + backward (≈ 2× forward) over every training window. */
+  flopsTrain: number;
+  /** Evaluation: one forward pass over the validation windows each epoch and the test windows once. */
+  flopsEval: number;
 }
 
 export function estimateCost(spec: ExperimentSpec): CostEstimate {
   const vocabSize = DATASETS[spec.dataset].vocabSize;
   const params = countParams(spec.model, vocabSize);
-  return { vocabSize, params, flopsStudy: studyFlops(params, spec) };
-}
-
-function assertNever(kind: never): never {
-  throw new Error(`unknown model kind: ${String(kind)}`);
+  const fwd = forwardFlopsPerWindow(spec, vocabSize);
+  const t = spec.training;
+  return {
+    vocabSize,
+    params,
+    flopsStudy: studyFlops(params, spec),
+    flopsTrain: 3 * fwd * t.windowsPerEpoch * t.epochs,
+    flopsEval: fwd * t.evalWindows * (t.epochs + 1),
+  };
 }

@@ -6,7 +6,7 @@ import { tf } from './tf.ts';
 import type { Corpus } from './data/index.ts';
 import { epochBatchSizes, randomBatch } from './data/windows.ts';
 import { evaluate } from './evaluate.ts';
-import { nll } from './loss.ts';
+import { batchNll } from './loss.ts';
 import { buildModel, type LanguageModel } from './models/index.ts';
 import { createRng, deriveSeed } from './rng.ts';
 
@@ -19,6 +19,8 @@ export interface EpochMetrics {
   seconds: number;
   trainNll: number;
   valNll: number;
+  /** All-tokens models: validation NLL over every position. */
+  valNllAllTokens?: number;
 }
 
 export interface Progress {
@@ -43,6 +45,8 @@ export interface TrainResult {
   bestValNll: number;
   bestEpoch: number;
   testNll: number;
+  /** All-tokens models: test NLL over every position. */
+  testNllAllTokens?: number;
   epochs: EpochMetrics[];
   wallSeconds: number;
   /** Training tokens per second (evaluation time excluded). */
@@ -59,9 +63,12 @@ export async function train(spec: ExperimentSpec, corpus: Corpus, hooks: TrainHo
   const { training: t, model: m } = spec;
   const T = m.contextLength;
   const started = performance.now();
-  const model = buildModel(m, corpus.vocab.length, createRng(deriveSeed(t.seed, 'init')));
+  const model = buildModel(spec, corpus.vocab.length, createRng(deriveSeed(t.seed, 'init')), createRng(deriveSeed(t.seed, 'dropout')));
   checkParamCount(spec, corpus.vocab.length, model);
   const sampler = createRng(deriveSeed(t.seed, 'sample'));
+  const trainTokens = t.trainTokens ? corpus.train.subarray(0, t.trainTokens) : corpus.train;
+  const valid = t.evalTokens ? corpus.valid.subarray(0, t.evalTokens) : corpus.valid;
+  const test = t.evalTokens ? corpus.test.subarray(0, t.evalTokens) : corpus.test;
   const optimizer = tf.train.adam(t.learningRate, 0.9, 0.999, 1e-8);
   const evalOpts = { contextLength: T, windows: t.evalWindows, batchSize: t.batchSize };
   const batchSizes = epochBatchSizes(t.windowsPerEpoch, t.batchSize);
@@ -70,20 +77,23 @@ export async function train(spec: ExperimentSpec, corpus: Corpus, hooks: TrainHo
   let best: { valNll: number; epoch: number; weights: Map<string, tf.Tensor> } | undefined;
   try {
     for (let epoch = 1; epoch <= t.epochs; epoch++) {
-      const trainNll = await trainEpoch(model, optimizer, corpus.train, T, batchSizes, sampler, clock, epoch, hooks);
-      const valNll = await evaluate(model, corpus.valid, evalOpts);
-      const point = { epoch, step: clock.step, tokens: clock.tokens, seconds: elapsed(started), trainNll, valNll };
+      const trainNll = await trainEpoch(model, optimizer, trainTokens, T, batchSizes, sampler, clock, epoch, hooks);
+      const val = await evaluate(model, valid, evalOpts);
+      const valNll = val.nll;
+      const point: EpochMetrics = { epoch, step: clock.step, tokens: clock.tokens, seconds: elapsed(started), trainNll, valNll };
+      if (val.allTokensNll !== undefined) point.valNllAllTokens = val.allTokensNll;
       epochs.push(point);
       if (!best || valNll < best.valNll) best = replaceSnapshot(best, model, valNll, epoch);
       await hooks.onEpoch?.(point);
     }
     restore(model, best!.weights);
-    const testNll = await evaluate(model, corpus.test, evalOpts);
-    const result = {
+    const tested = await evaluate(model, test, evalOpts);
+    const result: TrainResult = {
       params: model.params.count(),
       bestValNll: best!.valNll,
       bestEpoch: best!.epoch,
-      testNll,
+      testNll: tested.nll,
+      ...(tested.allTokensNll !== undefined ? { testNllAllTokens: tested.allTokensNll } : {}),
       epochs,
       wallSeconds: elapsed(started),
       tokensPerSec: clock.tokens / Math.max(clock.trainSeconds, 1e-9),
@@ -110,14 +120,14 @@ async function trainEpoch(
   hooks: TrainHooks,
 ): Promise<number> {
   let sum = 0;
+  const targets = model.objective === 'all-tokens' ? 'all' : 'last';
   for (const size of batchSizes) {
     hooks.signal?.throwIfAborted();
-    const batch = randomBatch(tokens, T, size, sampler);
+    const batch = randomBatch(tokens, T, size, sampler, targets);
     const t0 = performance.now();
     const loss = tf.tidy(() => {
       const x = tf.tensor2d(batch.x, [size, T], 'int32');
-      const y = tf.tensor1d(batch.y, 'int32');
-      return optimizer.minimize(() => nll(model.logits(x, true), y), true)!;
+      return optimizer.minimize(() => batchNll(model.logits(x, true), batch.y), true)!;
     });
     const value = (await loss.data())[0]!;
     loss.dispose();

@@ -1,8 +1,9 @@
-// Loads a data set by name. Word-level sets (PTB, WikiText-2) join here in the model-zoo issue.
+// Loads a data set by name.
 import { DataError, type DatasetName } from '@slmlab/core';
 import type { Corpus } from './corpus.ts';
 import type { DataLocation } from './files.ts';
 import { loadTinyShakespeare } from './tinyshakespeare.ts';
+import { loadWordCorpus } from './words.ts';
 
 export type { Corpus, Split } from './corpus.ts';
 export type { DataLocation } from './files.ts';
@@ -11,6 +12,9 @@ export async function loadCorpus(name: DatasetName, where: DataLocation): Promis
   switch (name) {
     case 'tinyshakespeare':
       return loadTinyShakespeare(where);
+    case 'ptb':
+    case 'wikitext2':
+      return loadWordCorpus(name, where);
     default:
       throw new DataError(`no loader for data set ${String(name)}`);
   }

@@ -21,11 +21,18 @@ test('evaluation takes the first N windows at stride 1, target = the next token'
   assert.deepEqual([...batches[2]!.y], [8]);
 });
 
-test('evaluation stops at the last complete window', () => {
-  assert.equal(windowCount(tokens, 4), 16);
+test("a split offers n − T − 1 windows, the study's count (80,000 tokens at T=64 → 79,935)", () => {
+  assert.equal(windowCount(new Int32Array(80_000), 64), 79_935);
+  assert.equal(windowCount(tokens, 4), 15);
   const all = [...evalBatches(tokens, 4, 1000, 64)];
-  assert.equal(all[0]!.size, 16);
-  assert.equal(all[0]!.y.at(-1), 19);
+  assert.equal(all[0]!.size, 15);
+  assert.equal(all[0]!.y.at(-1), 18);
+});
+
+test('all-tokens targets are the window shifted by one', () => {
+  const [b] = [...evalBatches(tokens, 4, 2, 2, 'all')];
+  assert.deepEqual([...b!.x], [0, 1, 2, 3, 1, 2, 3, 4]);
+  assert.deepEqual([...b!.y], [1, 2, 3, 4, 2, 3, 4, 5]);
 });
 
 test('random windows are contiguous, in range, and repeat for a seed', () => {
@@ -36,6 +43,6 @@ test('random windows are contiguous, in range, and repeat for a seed', () => {
     const start = a.x[i * 4]!;
     assert.deepEqual([...a.x.subarray(i * 4, i * 4 + 4)], [start, start + 1, start + 2, start + 3]);
     assert.equal(a.y[i], start + 4);
-    assert.ok(start + 4 < tokens.length);
+    assert.ok(start + 4 < tokens.length - 1);
   }
 });

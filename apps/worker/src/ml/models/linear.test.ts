@@ -19,13 +19,13 @@ test('tfjs linear models have exactly the study\'s parameter counts (and the cos
   }
 });
 
-test('logits have shape [B, V] and the same seed gives the same weights', async () => {
+test('logits have shape [B, 1, V] and the same seed gives the same weights', async () => {
   await testBackend();
   const a = linearModel({ vocabSize: 11, contextLength: 5, dModel: 8 }, createRng(3));
   const b = linearModel({ vocabSize: 11, contextLength: 5, dModel: 8 }, createRng(3));
   const x = tf.tensor2d([[1, 2, 3, 4, 5], [0, 0, 0, 0, 10]], [2, 5], 'int32');
   const la = a.logits(x, false);
-  assert.deepEqual(la.shape, [2, 11]);
+  assert.deepEqual(la.shape, [2, 1, 11]);
   assert.deepEqual(await la.data(), await b.logits(x, false).data());
   tf.dispose([x, la]);
   a.params.dispose();

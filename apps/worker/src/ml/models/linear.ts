@@ -18,10 +18,11 @@ export function linearModel(cfg: LinearConfig, rng: Rng): LanguageModel {
   return {
     kind: 'linear',
     params,
+    objective: 'last-token',
     logits(tokens) {
       const [B] = tokens.shape;
       const e = tf.gather(tokEmb, tokens); // [B, T, d]
-      return applyDense(tf.reshape(e, [B, T * d]), head) as tf.Tensor2D; // [B, V]
+      return tf.reshape(applyDense(tf.reshape(e, [B, T * d]), head), [B, 1, V]); // [B, 1, V]
     },
   };
 }

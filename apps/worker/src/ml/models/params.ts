@@ -32,10 +32,22 @@ export class Params {
     return this.add(name, [rows, dim], () => this.rng.normal());
   }
 
-  dense(name: string, fanIn: number, fanOut: number): Dense {
-    const bound = 1 / Math.sqrt(fanIn);
-    const u = () => (2 * this.rng.next() - 1) * bound;
-    return { w: this.add(`${name}.w`, [fanIn, fanOut], u), b: this.add(`${name}.b`, [fanOut], u) };
+  /**
+   * A Linear layer. Default init is nn.Linear's; `{ xavier: true, zeroBias: true }` is nn.MultiheadAttention's
+   * packed input projection (xavier_uniform weight, zero bias).
+   */
+  dense(name: string, fanIn: number, fanOut: number, init: { xavier?: boolean; zeroBias?: boolean } = {}): Dense {
+    const wBound = init.xavier ? Math.sqrt(6 / (fanIn + fanOut)) : 1 / Math.sqrt(fanIn);
+    const bBound = init.zeroBias ? 0 : 1 / Math.sqrt(fanIn);
+    return {
+      w: this.add(`${name}.w`, [fanIn, fanOut], () => (2 * this.rng.next() - 1) * wBound),
+      b: this.add(`${name}.b`, [fanOut], () => (2 * this.rng.next() - 1) * bBound),
+    };
+  }
+
+  /** LayerNorm's affine parameters: γ = 1, β = 0. */
+  norm(name: string, dim: number): { gamma: tf.Variable; beta: tf.Variable } {
+    return { gamma: this.add(`${name}.g`, [dim], () => 1), beta: this.add(`${name}.b`, [dim], () => 0) };
   }
 
   /** Total number of trainable scalars. */

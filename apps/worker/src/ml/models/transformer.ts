@@ -1,0 +1,99 @@
+// Decoder-only transformers: the study's `attention` model is one post-LN block with FFN 512, its
+// `transformer` L such blocks with FFN 256; its RoPE ablation uses pre-LN blocks (docs/models.md).
+//   post-ln: x = LN(x + MHA(x));            x = LN(x + Dropout(FFN(x)))       (nn.MultiheadAttention, packed q/k/v)
+//   pre-ln:  x = x + Dropout(Wo·Attn(LN(x))); x = x + Dropout(Dropout(FFN(LN(x))))  (separate q/k/v/o)
+import { tf } from '../tf.ts';
+import type { Rng } from '../rng.ts';
+import {
+  applyFeedForward, causalAttention, dropout, feedForward, layerNorm, mergeHeads, splitHeads,
+  type FeedForward, type Norm,
+} from './layers.ts';
+import type { LanguageModel, Objective } from './model.ts';
+import { Params, applyDense, type Dense } from './params.ts';
+import { applyRope } from './rope.ts';
+
+export interface TransformerConfig {
+  vocabSize: number;
+  contextLength: number;
+  dModel: number;
+  layers: number;
+  heads: number;
+  ffnHidden: number;
+  positions: 'learned' | 'rope' | 'none';
+  block: 'post-ln' | 'pre-ln';
+  dropout: number;
+  attnDropout: number;
+  objective: Objective;
+  ropeBase: number;
+}
+
+export interface Block {
+  ln1: Norm;
+  ln2: Norm;
+  ffn: FeedForward;
+  /** post-ln: packed input projection d → 3d; pre-ln: separate q, k, v. */
+  qkv: Dense | { q: Dense; k: Dense; v: Dense };
+  out: Dense;
+}
+
+export function makeBlock(p: Params, i: number, c: TransformerConfig): Block {
+  const d = c.dModel;
+  const name = `blocks.${i}`;
+  const packed = c.block === 'post-ln';
+  const qkv = packed
+    ? p.dense(`${name}.attn.in`, d, 3 * d, { xavier: true, zeroBias: true })
+    : { q: p.dense(`${name}.attn.q`, d, d), k: p.dense(`${name}.attn.k`, d, d), v: p.dense(`${name}.attn.v`, d, d) };
+  const out = p.dense(`${name}.attn.out`, d, d, { zeroBias: packed });
+  return { ln1: p.norm(`${name}.ln1`, d), ln2: p.norm(`${name}.ln2`, d), ffn: feedForward(p, `${name}.ffn`, d, c.ffnHidden), qkv, out };
+}
+
+export function transformerModel(c: TransformerConfig, rng: Rng, dropoutRng: Rng): LanguageModel {
+  if (c.dModel % c.heads) throw new Error(`d_model ${c.dModel} is not divisible by ${c.heads} heads`);
+  const params = new Params(rng);
+  const tokEmb = params.embedding('tok_emb', c.vocabSize, c.dModel);
+  const posEmb = c.positions === 'learned' ? params.embedding('pos_emb', c.contextLength, c.dModel) : undefined;
+  const blocks = Array.from({ length: c.layers }, (_, i) => makeBlock(params, i, c));
+  const lnF = params.norm('ln_f', c.dModel);
+  const head = params.dense('head', c.dModel, c.vocabSize);
+
+  return {
+    kind: 'transformer',
+    params,
+    objective: c.objective,
+    logits(tokens, training) {
+      const [B, T] = tokens.shape;
+      let x = tf.gather(tokEmb, tokens) as tf.Tensor3D; // [B, T, d]
+      if (posEmb) x = tf.add(x, tf.slice(posEmb, [0, 0], [T, c.dModel]));
+      for (const b of blocks) x = applyBlock(x, b, c, training, dropoutRng);
+      // last-token: only the final position feeds the head (the study's LayerNorm on the last position).
+      if (c.objective === 'last-token') x = tf.slice(x, [0, T - 1, 0], [B, 1, c.dModel]); // [B, 1, d]
+      return applyDense(layerNorm(x, lnF), head) as tf.Tensor3D; // [B, T', V]
+    },
+  };
+}
+
+function attention(x: tf.Tensor3D, b: Block, c: TransformerConfig, training: boolean, rng: Rng): tf.Tensor3D {
+  let q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D;
+  if ('w' in b.qkv) {
+    const [q3, k3, v3] = tf.split(applyDense(x, b.qkv), 3, -1); // 3 × [B, T, d]
+    [q, k, v] = [splitHeads(q3!, c.heads), splitHeads(k3!, c.heads), splitHeads(v3!, c.heads)];
+  } else {
+    q = splitHeads(applyDense(x, b.qkv.q), c.heads);
+    k = splitHeads(applyDense(x, b.qkv.k), c.heads);
+    v = splitHeads(applyDense(x, b.qkv.v), c.heads); // [B, H, T, hd]
+  }
+  if (c.positions === 'rope') [q, k] = [applyRope(q, c.ropeBase), applyRope(k, c.ropeBase)];
+  const y = mergeHeads(causalAttention(q, k, v, c.attnDropout, training, rng)); // [B, T, d]
+  return applyDense(y, b.out) as tf.Tensor3D;
+}
+
+/** One block, post-LN or pre-LN as configured: [B, T, d] → [B, T, d]. */
+export function applyBlock(x: tf.Tensor3D, b: Block, c: TransformerConfig, training: boolean, rng: Rng): tf.Tensor3D {
+  const drop = (t: tf.Tensor) => dropout(t, c.dropout, training, rng);
+  if (c.block === 'post-ln') {
+    x = layerNorm(tf.add(x, attention(x, b, c, training, rng)), b.ln1) as tf.Tensor3D;
+    return layerNorm(tf.add(x, drop(applyFeedForward(x, b.ffn))), b.ln2) as tf.Tensor3D;
+  }
+  x = tf.add(x, drop(attention(layerNorm(x, b.ln1) as tf.Tensor3D, b, c, training, rng)));
+  return tf.add(x, drop(drop(applyFeedForward(layerNorm(x, b.ln2), b.ffn))));
+}
