@@ -2,6 +2,7 @@
 // The native packages are optional dependencies that fail to install without network access to their
 // libtensorflow download; importing them then fails and we fall through to the next backend.
 import { tf } from './tf.ts';
+import { registerFastMatMul } from './kernels/fast-matmul.ts';
 import { registerSegmentSum } from './kernels/segment-sum.ts';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -33,6 +34,7 @@ const loaders: Record<Exclude<BackendChoice, 'auto'>, Loader> = {
     await withoutEmscriptenHandlers(async () => {
       await import('@tensorflow/tfjs-backend-wasm');
       registerSegmentSum('wasm');
+      registerFastMatMul();
       await setBackend('wasm'); // the Emscripten module is instantiated here
     });
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');

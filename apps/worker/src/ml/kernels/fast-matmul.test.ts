@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { tf } from '../tf.ts';
+import { createRng } from '../rng.ts';
+import { testBackend } from '../test-backend.ts';
+
+/** Runs `f` on the wasm backend (with our kernel) and on the cpu backend (the reference), returning both. */
+async function onBoth(f: () => tf.Tensor[]): Promise<[Float32Array[], Float32Array[]]> {
+  await testBackend();
+  const run = () => tf.tidy(f).map((t) => {
+    const d = t.dataSync() as Float32Array;
+    t.dispose();
+    return d;
+  });
+  const wasm = run();
+  await tf.setBackend('cpu');
+  const cpu = run();
+  await tf.setBackend('wasm');
+  return [wasm, cpu];
+}
+
+function close(a: Float32Array, b: Float32Array, what: string) {
+  assert.equal(a.length, b.length, what);
+  a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) <= 1e-4 * (1 + Math.abs(b[i]!)), `${what}[${i}]: ${v} vs ${b[i]}`));
+}
+
+test('matMul values and gradients agree with the reference for every transpose and batch case', async () => {
+  const rng = createRng(21);
+  const rand = (shape: number[]) => tf.tensor(Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => rng.normal()), shape);
+  const cases: [number[], number[], boolean, boolean][] = [];
+  for (let trial = 0; trial < 12; trial++) {
+    const [m, k, n] = [1 + rng.int(17), 1 + rng.int(17), 1 + rng.int(17)];
+    const tA = rng.next() < 0.5;
+    const tB = rng.next() < 0.5;
+    const batch = [[], [3], [2, 2]][trial % 3]!;
+    const bBatch = trial % 2 ? batch : []; // a shared right operand, or a batched one
+    cases.push([[...batch, ...(tA ? [k, m] : [m, k])], [...bBatch, ...(tB ? [n, k] : [k, n])], tA, tB]);
+  }
+  for (const [sa, sb, tA, tB] of cases) {
+    const [a, b] = [rand(sa), rand(sb)];
+    const up = rand(tf.matMul(a, b, tA, tB).shape);
+    // tfjs-core's BatchMatMul gradient does not reduce a broadcast batch (on any backend): values only there.
+    const broadcast = sa.length !== sb.length;
+    const [wasm, cpu] = await onBoth(() => {
+      if (broadcast) return [tf.matMul(a, b, tA, tB)];
+      const f = (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, y, tA, tB), up));
+      const [ga, gb] = tf.grads(f)([a, b]);
+      return [tf.matMul(a, b, tA, tB), ga!, gb!];
+    });
+    const label = `a[${sa}] b[${sb}] tA=${tA} tB=${tB}`;
+    ['value', 'grad a', 'grad b'].slice(0, wasm.length).forEach((what, i) => close(wasm[i]!, cpu[i]!, `${label} ${what}`));
+  }
+});

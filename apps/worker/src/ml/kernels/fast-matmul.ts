@@ -1,0 +1,67 @@
+// tfjs-backend-wasm's BatchMatMul reaches XNNPACK (SIMD) only when neither operand is transposed and the batch
+// is 1; every other case runs a scalar loop at ~1–2 GFLOP/s. Both backward products of every dense layer
+// (dX = dY·Wᵀ, dW = Xᵀ·dY) are transposed, so training spends most of its time there.
+// This wrapper, registered through the public kernel API, materialises transposes with the (fast) wasm
+// Transpose kernel, folds a shared right operand's batch into rows, and hands the stock kernel the
+// untransposed batch-1 case. kernels.test.ts checks values and gradients against the stock kernel.
+import { tf } from '../tf.ts';
+
+interface WasmBackendLike {
+  disposeData(dataId: object): void;
+}
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap };
+type KernelFn = (args: KernelArgs) => tf.TensorInfo;
+
+let stock: KernelFn | undefined;
+
+export function registerFastMatMul(): void {
+  if (stock) return;
+  const original = tf.getKernel(tf.BatchMatMul, 'wasm');
+  if (!original) throw new Error('the wasm backend has no BatchMatMul kernel to wrap');
+  stock = original.kernelFunc as unknown as KernelFn;
+  tf.unregisterKernel(tf.BatchMatMul, 'wasm');
+  tf.registerKernel({ ...original, kernelFunc: fastBatchMatMul as unknown as tf.KernelFunc });
+}
+
+function kernel(name: string): KernelFn {
+  return tf.getKernel(name, 'wasm')!.kernelFunc as unknown as KernelFn;
+}
+
+/** Swaps the last two axes into a new tensor. */
+function transposeLast2(x: tf.TensorInfo, backend: unknown): tf.TensorInfo {
+  const r = x.shape.length;
+  const perm = [...Array(r - 2).keys(), r - 1, r - 2];
+  return kernel(tf.Transpose)({ inputs: { x }, backend, attrs: { perm } });
+}
+
+function reshape(x: tf.TensorInfo, shape: number[], backend: unknown): tf.TensorInfo {
+  return kernel(tf.Reshape)({ inputs: { x }, backend, attrs: { shape } });
+}
+
+function fastBatchMatMul(args: KernelArgs): tf.TensorInfo {
+  const { backend } = args;
+  let { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+  const temps: tf.TensorInfo[] = [];
+  try {
+    if (transposeA) temps.push((a = transposeLast2(a, backend)));
+    if (transposeB) temps.push((b = transposeLast2(b, backend)));
+    const batchB = b.shape.slice(0, -2).reduce((p, d) => p * d, 1);
+    // A shared right operand: [..., m, k]·[k, n] is one [(...·m), k]·[k, n] product on the fast path.
+    if (batchB === 1 && a.shape.length > 2) {
+      const [m, k] = a.shape.slice(-2) as [number, number];
+      const outer = a.shape.slice(0, -2);
+      const n = b.shape[b.shape.length - 1]!;
+      const a2 = reshape(a, [outer.reduce((p, d) => p * d, 1) * m, k], backend);
+      const b2 = reshape(b, [k, n], backend);
+      temps.push(a2, b2);
+      const out = stock!({ inputs: { a: a2, b: b2 }, backend, attrs: { transposeA: false, transposeB: false } });
+      const shaped = reshape(out, [...outer, m, n], backend);
+      temps.push(out);
+      return shaped;
+    }
+    return stock!({ inputs: { a, b }, backend, attrs: { transposeA: false, transposeB: false } });
+  } finally {
+    for (const t of temps) (backend as WasmBackendLike).disposeData(t.dataId);
+  }
+}
