@@ -1,0 +1,42 @@
+// Command-line arguments: positionals, `--flag`, and `--key=value` where a dotted key overrides a spec field
+// (`--training.epochs=1`). Values are read as JSON when they parse (numbers, booleans), else as strings.
+
+export interface ParsedArgs {
+  positionals: string[];
+  options: Map<string, string | true>;
+}
+
+export function parseArgs(argv: string[]): ParsedArgs {
+  const positionals: string[] = [];
+  const options = new Map<string, string | true>();
+  for (const arg of argv) {
+    if (!arg.startsWith('--')) {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    if (eq === -1) options.set(arg.slice(2), true);
+    else options.set(arg.slice(2, eq), arg.slice(eq + 1));
+  }
+  return { positionals, options };
+}
+
+export function parseValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** Sets `path` ("training.epochs") in a plain object, creating intermediate objects. */
+export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
