@@ -13,12 +13,14 @@ export interface EpochPoint {
   seconds: number;
   trainNll: number;
   valNll: number;
+  valNllAllTokens?: number;
 }
 
 export interface RunResult {
   bestValNll: number;
   bestEpoch: number;
   testNll: number;
+  testNllAllTokens?: number;
   wallSeconds: number;
   tokensPerSec: number;
 }
@@ -36,6 +38,7 @@ export function experimentsRepo(db: Db) {
           modelKind: spec.model.kind,
           paramCount: cost.params,
           flopsStudy: cost.flopsStudy,
+          flopsTrain: cost.flopsTrain,
         },
       });
     },
@@ -72,7 +75,14 @@ export function experimentsRepo(db: Db) {
 
     /** Upsert on (experiment, kind, step): a retried epoch replaces its point instead of duplicating it. */
     recordEpoch(id: string, p: EpochPoint) {
-      const data = { epoch: p.epoch, tokens: p.tokens, seconds: p.seconds, trainNll: p.trainNll, valNll: p.valNll };
+      const data = {
+        epoch: p.epoch,
+        tokens: p.tokens,
+        seconds: p.seconds,
+        trainNll: p.trainNll,
+        valNll: p.valNll,
+        valNllAllTokens: p.valNllAllTokens ?? null,
+      };
       return db.metricPoint.upsert({
         where: { experimentId_kind_step: { experimentId: id, kind: 'epoch', step: p.step } },
         create: { experimentId: id, kind: 'epoch', step: p.step, ...data },

@@ -58,8 +58,8 @@ async function run(
   } finally {
     model.params.dispose();
   }
-  const { bestValNll, bestEpoch, testNll, wallSeconds, tokensPerSec } = result;
-  await deps.experiments.markSucceeded(id, { bestValNll, bestEpoch, testNll, wallSeconds, tokensPerSec });
+  const { bestValNll, bestEpoch, testNll, testNllAllTokens, wallSeconds, tokensPerSec } = result;
+  await deps.experiments.markSucceeded(id, { bestValNll, bestEpoch, testNll, testNllAllTokens, wallSeconds, tokensPerSec });
   log.info({ testNll, bestValNll, bestEpoch, wallSeconds: round(wallSeconds) }, 'training succeeded');
   return { testNll, bestValNll, bestEpoch, params: result.params, backend: deps.backend.name };
 }
