@@ -2,12 +2,15 @@
 // is 1; every other case runs a scalar loop at ~1–2 GFLOP/s. Both backward products of every dense layer
 // (dX = dY·Wᵀ, dW = Xᵀ·dY) are transposed, so training spends most of its time there.
 // This wrapper, registered through the public kernel API, materialises transposes with the (fast) wasm
-// Transpose kernel, folds a shared right operand's batch into rows, and hands the stock kernel the
-// untransposed batch-1 case. kernels.test.ts checks values and gradients against the stock kernel.
+// Transpose kernel, folds a shared right operand's batch into rows, runs a batch of products one by one, and
+// so always hands the stock kernel the untransposed batch-1 case. kernels.test.ts checks values and gradients against the stock kernel.
 import { tf } from '../tf.ts';
 
 interface WasmBackendLike {
   disposeData(dataId: object): void;
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  /** A view of the tensor's memory; invalid once the wasm heap grows (any allocation), so fetch it afresh. */
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
 }
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap };
 type KernelFn = (args: KernelArgs) => tf.TensorInfo;
@@ -60,8 +63,36 @@ function fastBatchMatMul(args: KernelArgs): tf.TensorInfo {
       temps.push(out);
       return shaped;
     }
+    const batchA = a.shape.slice(0, -2).reduce((p, d) => p * d, 1);
+    if (batchA === batchB && batchA > 1) return batchOfProducts(a, b, batchA, backend as WasmBackendLike);
     return stock!({ inputs: { a, b }, backend, attrs: { transposeA: false, transposeB: false } });
   } finally {
     for (const t of temps) (backend as WasmBackendLike).disposeData(t.dataId);
   }
+}
+
+/**
+ * [batch, m, k]·[batch, k, n] as `batch` single products on the fast path (attention's QKᵀ and weights·V).
+ * Operand slices are copied into batch-1 tensors and each product into the output. The right operand needs a
+ * fresh tensor each time: the wasm kernel caches XNNPACK's packed copy of it under its tensor id.
+ */
+function batchOfProducts(a: tf.TensorInfo, b: tf.TensorInfo, batch: number, backend: WasmBackendLike): tf.TensorInfo {
+  const [m, k] = a.shape.slice(-2) as [number, number];
+  const n = b.shape[b.shape.length - 1]!;
+  const out = backend.makeOutput([...a.shape.slice(0, -2), m, n], 'float32');
+  const aSlice = backend.makeOutput([m, k], 'float32');
+  try {
+    for (let i = 0; i < batch; i++) {
+      const bSlice = backend.makeOutput([k, n], 'float32');
+      backend.typedArrayFromHeap(aSlice).set(backend.typedArrayFromHeap(a).subarray(i * m * k, (i + 1) * m * k));
+      backend.typedArrayFromHeap(bSlice).set(backend.typedArrayFromHeap(b).subarray(i * k * n, (i + 1) * k * n));
+      const r = stock!({ inputs: { a: aSlice, b: bSlice }, backend, attrs: { transposeA: false, transposeB: false } });
+      backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(r), i * m * n);
+      backend.disposeData(r.dataId);
+      backend.disposeData(bSlice.dataId);
+    }
+  } finally {
+    backend.disposeData(aSlice.dataId);
+  }
+  return out;
 }
