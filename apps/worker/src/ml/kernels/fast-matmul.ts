@@ -16,14 +16,24 @@ type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.N
 type KernelFn = (args: KernelArgs) => tf.TensorInfo;
 
 let stock: KernelFn | undefined;
+let stockConfig: tf.KernelConfig | undefined;
 
 export function registerFastMatMul(): void {
-  if (stock) return;
+  if (stockConfig) return;
   const original = tf.getKernel(tf.BatchMatMul, 'wasm');
   if (!original) throw new Error('the wasm backend has no BatchMatMul kernel to wrap');
+  stockConfig = original;
   stock = original.kernelFunc as unknown as KernelFn;
   tf.unregisterKernel(tf.BatchMatMul, 'wasm');
   tf.registerKernel({ ...original, kernelFunc: fastBatchMatMul as unknown as tf.KernelFunc });
+}
+
+/** Puts the stock kernel back (benchmarks measure both in one process). */
+export function unregisterFastMatMul(): void {
+  if (!stockConfig) return;
+  tf.unregisterKernel(tf.BatchMatMul, 'wasm');
+  tf.registerKernel(stockConfig);
+  stockConfig = undefined;
 }
 
 function kernel(name: string): KernelFn {
