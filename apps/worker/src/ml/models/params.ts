@@ -64,7 +64,7 @@ export class Params {
 }
 
 /** x·W + b over the last axis of x. */
-export function applyDense(x: tf.Tensor, d: Dense): tf.Tensor {
+export function applyDense(x: tf.Tensor, d: { w: tf.Tensor; b: tf.Tensor }): tf.Tensor {
   const shape = x.shape;
   const flat = shape.length === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, shape[shape.length - 1]!]);
   const y = tf.add(tf.matMul(flat as tf.Tensor2D, d.w as tf.Tensor2D), d.b);

@@ -75,8 +75,12 @@ export function transformerModel(c: TransformerConfig, rng: Rng, dropoutRng: Rng
 function attention(x: tf.Tensor3D, b: Block, c: TransformerConfig, training: boolean, rng: Rng): tf.Tensor3D {
   let q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D;
   if ('w' in b.qkv) {
-    const [q3, k3, v3] = tf.split(applyDense(x, b.qkv), 3, -1); // 3 × [B, T, d]
-    [q, k, v] = [splitHeads(q3!, c.heads), splitHeads(k3!, c.heads), splitHeads(v3!, c.heads)];
+    // Slice the packed weight rather than split the packed activation: same products, but splitting a
+    // [B, T, 3d] tensor (SplitV) is slow on wasm while slicing a [d, 3d] weight is not.
+    const d = c.dModel;
+    const packed = b.qkv;
+    const part = (i: number) => ({ w: tf.slice(packed.w, [0, i * d], [d, d]), b: tf.slice(packed.b, [i * d], [d]) });
+    [q, k, v] = [0, 1, 2].map((i) => splitHeads(applyDense(x, part(i)), c.heads)) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
   } else {
     q = splitHeads(applyDense(x, b.qkv.q), c.heads);
     k = splitHeads(applyDense(x, b.qkv.k), c.heads);
