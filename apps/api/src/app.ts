@@ -1,0 +1,40 @@
+// The application as a Fastify plugin (plugins, then routes), and buildApp, which gives it an instance.
+// server.ts boots it; tests call buildApp and app.inject().
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ApiConfig } from './config.ts';
+import { dbPlugin } from './plugins/db.ts';
+import { errorsPlugin } from './plugins/errors.ts';
+import { queuePlugin } from './plugins/queue.ts';
+import { shared } from './plugins/shared.ts';
+import { swaggerPlugin } from './plugins/swagger.ts';
+import { experimentRoutes } from './routes/experiments.ts';
+import { healthRoutes } from './routes/health.ts';
+import { validatorCompiler } from './validation.ts';
+
+/** Not scoped, so that the instance it is registered on carries its decorators (db, queue): tests use them. */
+export const app: FastifyPluginAsync<{ config: ApiConfig }> = shared('slmlab-api', async (fastify, { config }) => {
+  // Order matters: the error handler and the OpenAPI collector must exist before the routes they cover.
+  await fastify.register(errorsPlugin);
+  await fastify.register(swaggerPlugin);
+  await fastify.register(dbPlugin, { databaseUrl: config.DATABASE_URL });
+  await fastify.register(queuePlugin, { redisUrl: config.REDIS_URL, prefix: config.SLMLAB_QUEUE_PREFIX });
+  await fastify.register(healthRoutes);
+  await fastify.register(experimentRoutes, { prefix: '/v1' });
+});
+
+export interface BuildAppOptions {
+  config: ApiConfig;
+  /** Fastify's logger option: false (default, for tests) or pino options. */
+  logger?: boolean | object;
+}
+
+export function buildApp({ config, logger = false }: BuildAppOptions): FastifyInstance {
+  const fastify = Fastify({ logger, bodyLimit: config.BODY_LIMIT_BYTES }).withTypeProvider<TypeBoxTypeProvider>();
+  fastify.setValidatorCompiler(validatorCompiler);
+  // A JSON API: without this, text/plain bodies would be parsed as strings and fail validation (400)
+  // instead of being refused as an unsupported media type (415).
+  fastify.removeContentTypeParser('text/plain');
+  fastify.register(app, { config });
+  return fastify;
+}

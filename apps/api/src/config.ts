@@ -1,0 +1,19 @@
+// The API's settings, read once at start from the environment (docs/operations.md lists them).
+import Type, { type Static } from 'typebox';
+import { CommonEnv, parseEnv } from '@slmlab/core';
+
+export const ApiEnv = Type.Object({
+  ...CommonEnv,
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  /** 0 lets the OS pick a free port. */
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  /** Larger request bodies are refused with 413 before they are parsed. */
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1, maximum: 100 * 1024 * 1024, default: 1024 * 1024 }),
+});
+
+export type ApiConfig = Static<typeof ApiEnv>;
+
+/** Throws ConfigError naming every bad variable. */
+export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  return parseEnv(ApiEnv, env);
+}

@@ -1,0 +1,19 @@
+// Errors that only the HTTP layer raises. Domain errors (InvalidSpecError, NotFoundError, ...) live in
+// @slmlab/core; these two complete the set that plugins/errors.ts maps to statuses.
+import { SlmlabError, formatIssues, type Issue } from '@slmlab/core';
+
+/** Params, querystring or a body that is not a spec broke its schema (or a rule a schema cannot say). */
+export class InvalidRequestError extends SlmlabError {
+  readonly issues: Issue[];
+  constructor(part: string, issues: Issue[]) {
+    super('invalid_request', `invalid ${part}: ${formatIssues(issues)}`);
+    this.issues = issues;
+  }
+}
+
+/** A dependency (PostgreSQL, Redis) could not do its part: the same request may succeed later. */
+export class UnavailableError extends SlmlabError {
+  constructor(message: string, opts: { cause?: unknown } = {}) {
+    super('unavailable', message, { retryable: true, ...opts });
+  }
+}

@@ -1,0 +1,70 @@
+// The one place where errors become HTTP answers, all of the shape { error: { code, message, issues? } }.
+// Typed errors map to their statuses; anything unexpected is logged and answered 500 without details.
+import type { FastifyPluginAsync } from 'fastify';
+import { InvalidSpecError, NotFoundError, schemaIssues, type Issue } from '@slmlab/core';
+import { InvalidRequestError, UnavailableError } from '../http-errors.ts';
+import { shared } from './shared.ts';
+
+export interface ErrorBody {
+  error: { code: string; message: string; issues?: Issue[] };
+}
+
+export const errorsPlugin: FastifyPluginAsync = shared('errors', async (app) => {
+  app.setErrorHandler((err, request, reply) => {
+    const [status, body] = errorResponse(err);
+    if (status === 503) request.log.warn({ err }, 'dependency unavailable');
+    else if (status >= 500) request.log.error({ err }, 'request failed');
+    return reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(errorBody('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)),
+  );
+});
+
+/** Fastify's own client errors (body parsing, sizes, media types), under codes of ours. */
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+};
+
+export function errorResponse(err: unknown): [number, ErrorBody] {
+  if (err instanceof InvalidSpecError || err instanceof InvalidRequestError) {
+    return [400, errorBody(err.code, err.message, err.issues)];
+  }
+  if (err instanceof NotFoundError) return [404, errorBody(err.code, err.message)];
+  if (err instanceof UnavailableError) return [503, errorBody(err.code, err.message)];
+  if (isConnectionError(err)) {
+    return [503, errorBody('unavailable', 'a backing service (database or queue) is unreachable; retry later')];
+  }
+  const e = err as { statusCode?: unknown; code?: unknown; message?: unknown; validation?: unknown };
+  if (Array.isArray(e.validation)) {
+    return [400, errorBody('invalid_request', String(e.message), schemaIssues(e.validation))];
+  }
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return [e.statusCode, errorBody(FASTIFY_CODES[String(e.code)] ?? 'bad_request', String(e.message))];
+  }
+  return [500, errorBody('internal', 'internal server error')];
+}
+
+function errorBody(code: string, message: string, issues?: Issue[]): ErrorBody {
+  return { error: issues ? { code, message, issues } : { code, message } };
+}
+
+/** Prisma's "cannot reach / lost the server / pool timeout" codes. */
+const PRISMA_UNREACHABLE = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE']);
+/** ioredis/BullMQ say it in words only. */
+const REDIS_DOWN = /Connection is closed|enableOfflineQueue|Stream isn't writeable/;
+
+/** Whether `err`, or an error that caused it, says that PostgreSQL or Redis could not be reached. */
+function isConnectionError(err: unknown, depth = 0): boolean {
+  if (typeof err !== 'object' || err === null || depth > 4) return false;
+  const { code, errorCode, message, cause } = err as Record<string, unknown>;
+  for (const c of [code, errorCode]) {
+    if (typeof c === 'string' && (PRISMA_UNREACHABLE.has(c) || NETWORK_CODES.has(c))) return true;
+  }
+  if (typeof message === 'string' && REDIS_DOWN.test(message)) return true;
+  return isConnectionError(cause, depth + 1);
+}

@@ -1,0 +1,59 @@
+// OpenAPI document built from the route schemas, served as JSON at /docs/json and browsable at /docs.
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyPluginAsync, FastifySchema } from 'fastify';
+import { shared } from './shared.ts';
+
+export const swaggerPlugin: FastifyPluginAsync = shared('swagger', async (app) => {
+  await app.register(swagger, {
+    openapi: {
+      // 3.1: the schemas are JSON Schema as TypeBox writes it (nullable fields are anyOf [T, null]).
+      openapi: '3.1.0',
+      info: {
+        title: 'slmlab API',
+        version: '1',
+        description:
+          'Submit small-language-model training experiments (a spec: data set, model, training settings), ' +
+          'follow them through the queue, and read their learning curves, results and checkpoints. ' +
+          'Errors always have the shape { error: { code, message, issues? } }.',
+      },
+      tags: [
+        { name: 'experiments', description: 'submit, read and list experiments' },
+        { name: 'health', description: 'liveness and readiness probes' },
+      ],
+    },
+    transform: ({ schema, url }) => ({ schema: forClients(schema), url }),
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+});
+
+/**
+ * TypeBox lists fields that have a default as required (they are present once defaults are filled), but a client
+ * may omit them: in the document, request bodies and query strings mark them optional.
+ */
+function forClients(schema: FastifySchema): FastifySchema {
+  if (!schema) return schema;
+  const { body, querystring } = schema;
+  return {
+    ...schema,
+    ...(body === undefined ? {} : { body: optionalDefaults(body) }),
+    ...(querystring === undefined ? {} : { querystring: optionalDefaults(querystring) }),
+  };
+}
+
+/** A deep copy of a JSON schema in which no property with a default is required. */
+function optionalDefaults(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(optionalDefaults);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    copy[key] = key === 'default' || key === 'examples' ? value : optionalDefaults(value);
+  }
+  const properties = copy['properties'] as Record<string, { default?: unknown }> | undefined;
+  if (properties && Array.isArray(copy['required'])) {
+    const required = copy['required'].filter((name: string) => properties[name]?.default === undefined);
+    if (required.length) copy['required'] = required;
+    else delete copy['required'];
+  }
+  return copy;
+}
