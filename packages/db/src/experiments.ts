@@ -66,11 +66,16 @@ export function experimentsRepo(db: Db) {
       return db.metricPoint.findMany({ where: { experimentId: id, kind }, orderBy: { step: 'asc' } });
     },
 
-    markRunning(id: string, worker: { workerId: string; backend: string; device: string }) {
-      return db.experiment.update({
-        where: { id },
+    /**
+     * Marks a queued (or crashed-while-running) experiment as running for this worker. Returns false, changing
+     * nothing, when it is in any other state: a job must not revive a failed, cancelled or finished experiment.
+     */
+    async claim(id: string, worker: { workerId: string; backend: string; device: string }): Promise<boolean> {
+      const { count } = await db.experiment.updateMany({
+        where: { id, status: { in: ['queued', 'running'] } },
         data: { status: 'running', startedAt: new Date(), attempts: { increment: 1 }, error: null, ...worker },
       });
+      return count === 1;
     },
 
     /** Upsert on (experiment, kind, step): a retried epoch replaces its point instead of duplicating it. */

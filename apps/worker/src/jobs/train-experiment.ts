@@ -40,7 +40,11 @@ async function run(
 ) {
   const id = job.data.experimentId;
   const spec = parseSpec(job.data.spec);
-  await deps.experiments.markRunning(id, { workerId: deps.workerId, backend: deps.backend.name, device: deps.backend.device });
+  const claimed = await deps.experiments.claim(id, { workerId: deps.workerId, backend: deps.backend.name, device: deps.backend.device });
+  if (!claimed) {
+    const row = await deps.experiments.get(id);
+    throw new StaleJobError(row ? `experiment is ${row.status}; its job will not run it` : 'experiment not found in the database');
+  }
   log.info({ dataset: spec.dataset, model: spec.model, backend: deps.backend.name }, 'training started');
   const corpus = await corpora(spec.dataset);
   const { result, model } = await train(spec, corpus, {
@@ -64,9 +68,16 @@ async function run(
   return { testNll, bestValNll, bestEpoch, params: result.params, backend: deps.backend.name };
 }
 
+/** The job's experiment is gone or no longer runnable (failed, cancelled, finished): drop the job, touch nothing. */
+class StaleJobError extends Error {}
+
 /** Records the failure where the user will look for it, then tells BullMQ whether to retry. */
 async function fail(job: Job<TrainJobData>, deps: TrainJobDeps, log: Logger, err: unknown): Promise<never> {
   const id = job.data.experimentId;
+  if (err instanceof StaleJobError) {
+    log.warn({ reason: err.message }, 'job dropped');
+    throw new UnrecoverableError(err.message);
+  }
   const message = describe(err);
   const permanent = isPermanent(err);
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -84,13 +95,11 @@ function isPermanent(err: unknown): boolean {
   return (
     err instanceof InvalidSpecError ||
     err instanceof DataError ||
-    err instanceof DivergenceError ||
-    (err as { code?: string })?.code === 'P2025' // the experiment's row does not exist
+    err instanceof DivergenceError
   );
 }
 
 function describe(err: unknown): string {
-  if ((err as { code?: string })?.code === 'P2025') return 'experiment not found in the database';
   return err instanceof Error ? err.message : String(err);
 }
 
