@@ -83,6 +83,17 @@ describe('request errors', () => {
     assert.match(issueAt(error, '/model/heads'), /must divide dModel/);
   });
 
+  test('rope needs an even head width; all-tokens needs a model that sees positions', async () => {
+    const rope = await postSpec({ ...VALID, model: { kind: 'transformer', dModel: 12, heads: 4, positions: 'rope' } });
+    assert.equal(rope.status, 400);
+    assert.match(issueAt(rope.error, '/model/positions'), /rope needs an even head width; dModel\/heads = 3/);
+    const mlp = await postSpec({ ...VALID, model: { kind: 'mlp' }, training: { objective: 'all-tokens' } });
+    assert.equal(mlp.status, 400);
+    assert.match(issueAt(mlp.error, '/training/objective'), /needs a model that sees positions/);
+    const kind = await postSpec({ ...VALID, model: { kind: 'lstm' } });
+    assert.equal(issueAt(kind.error, '/model/kind'), 'must be one of: linear, mlp, attention, transformer');
+  });
+
   test('no body at all is a spec error at the root', async () => {
     const res = await app.inject({ method: 'POST', url: '/v1/experiments' });
     assert.equal(res.statusCode, 400);

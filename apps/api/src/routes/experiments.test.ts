@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { estimateCost, parseSpec } from '@slmlab/core';
 import { checkpointsRepo, experimentsRepo } from '@slmlab/db';
@@ -55,6 +56,14 @@ describe('experiments API', () => {
       assert.deepEqual(job.opts.backoff, { type: 'exponential', delay: 5000 });
       assert.equal(await job.getState(), 'waiting');
     });
+  });
+
+  test("a study preset (Table D's RoPE row) is accepted, resolved and priced exactly", async () => {
+    const preset = JSON.parse(await readFile(new URL('../../../../experiments/paper/table-d/rope.json', import.meta.url), 'utf8'));
+    const { body } = await submit(preset);
+    assert.equal(body.cost.params, 414_401);
+    assert.deepEqual(body.spec, parseSpec(preset));
+    assert.equal(body.spec.model.attnDropout, 0);
   });
 
   describe('GET /v1/experiments/:id', () => {
