@@ -3,6 +3,8 @@
 // libtensorflow download; importing them then fails and we fall through to the next backend.
 import { tf } from './tf.ts';
 import { registerFastMatMul } from './kernels/fast-matmul.ts';
+import { registerFastSum } from './kernels/fast-sum.ts';
+import { registerSharedIdentity } from './kernels/identity.ts';
 import { registerSegmentSum } from './kernels/segment-sum.ts';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -35,6 +37,8 @@ const loaders: Record<Exclude<BackendChoice, 'auto'>, Loader> = {
       await import('@tensorflow/tfjs-backend-wasm');
       registerSegmentSum('wasm');
       registerFastMatMul();
+      registerFastSum();
+      registerSharedIdentity();
       await setBackend('wasm'); // the Emscripten module is instantiated here
     });
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');

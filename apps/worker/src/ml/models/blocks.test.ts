@@ -5,6 +5,7 @@ import { createRng } from '../rng.ts';
 import { testBackend } from '../test-backend.ts';
 import { Params } from './params.ts';
 import { applyBlock, makeBlock, type TransformerConfig } from './transformer.ts';
+import { layerNorm } from './layers.ts';
 
 const config = (block: 'post-ln' | 'pre-ln'): TransformerConfig => ({
   vocabSize: 7, contextLength: 5, dModel: 8, layers: 1, heads: 2, ffnHidden: 16, positions: 'none', block,
@@ -62,4 +63,26 @@ test('dropout is active in training and off in evaluation', async () => {
   assert.notDeepEqual(trainA, evalA);
   assert.deepEqual(trainA, trainA2, 'the same dropout seed gives the same masks');
   p.dispose();
+});
+
+test('LayerNorm with its hand-written gradient agrees with autodiff of the textbook formula', async () => {
+  await testBackend();
+  const rng = createRng(13);
+  const rand = (shape: number[], mean = 0) =>
+    tf.tensor(Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => mean + rng.normal()), shape);
+  const [x, gamma, beta, up] = [rand([3, 5, 8], 2), rand([8], 1), rand([8]), rand([3, 5, 8])];
+  const reference = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+    const { mean, variance } = tf.moments(a, -1, true);
+    return tf.add(tf.mul(tf.div(tf.sub(a, mean), tf.sqrt(tf.add(variance, 1e-5))), g), b);
+  };
+  const ours = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => layerNorm(a, { gamma: g as tf.Variable, beta: b as tf.Variable });
+  const outputs = (f: typeof reference) => {
+    const grads = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, g, b), up)))([x, gamma, beta]);
+    return [f(x, gamma, beta), ...grads].map((t) => t.dataSync());
+  };
+  const want = outputs(reference);
+  const got = outputs(ours);
+  ['value', 'dx', 'dγ', 'dβ'].forEach((name, i) =>
+    got[i]!.forEach((v, j) => assert.ok(Math.abs(v - want[i]![j]!) < 1e-4, `${name}[${j}]: ${v} vs ${want[i]![j]}`)),
+  );
 });
