@@ -35,6 +35,8 @@ function resultView(e: Experiment): ExperimentSummary['result'] {
     workerId: e.workerId,
     wallSeconds: e.wallSeconds,
     tokensPerSec: e.tokensPerSec,
+    gflops: e.gflops,
+    mfu: e.mfu,
   };
 }
 

@@ -11,6 +11,8 @@ export const WorkerEnv = Type.Object({
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
   WORKER_ID: Type.String({ minLength: 1, default: `${os.hostname()}-${process.pid}` }),
   SLMLAB_BACKEND: Type.Enum([...BACKEND_CHOICES], { default: 'auto' }),
+  /** Refuse to start unless kernels really run on a GPU (tfjs-node-gpu falls back to CPU silently). */
+  SLMLAB_REQUIRE_GPU: Type.Boolean({ default: false }),
   SLMLAB_DATA_DIR: Type.String({ minLength: 1, default: path.join(os.homedir(), '.cache', 'slmlab', 'data') }),
   SLMLAB_ALLOW_DOWNLOAD: Type.Boolean({ default: true }),
   /** How long a job's lock lives without renewal; a dead worker's job is picked up again after about this long. */

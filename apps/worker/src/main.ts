@@ -8,6 +8,7 @@ import { checkpointsRepo, createDb, experimentsRepo } from '@slmlab/db';
 import { loadWorkerConfig, type WorkerConfig } from './config.ts';
 import { trainExperimentProcessor } from './jobs/train-experiment.ts';
 import { initBackend } from './ml/backend.ts';
+import { measurePeakGflops } from './ml/peak.ts';
 
 async function main() {
   const config = loadConfigOrExit();
@@ -15,13 +16,23 @@ async function main() {
   // A stray rejection (e.g. a progress update that lost its Redis connection) must not kill training.
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
   const backend = await initBackend(config.SLMLAB_BACKEND);
-  log.info({ backend: backend.name, device: backend.device, skipped: backend.skipped }, 'tfjs backend ready');
+  if (config.SLMLAB_REQUIRE_GPU && !backend.gpu) {
+    log.fatal({ backend: backend.name, device: backend.device, skipped: backend.skipped }, 'SLMLAB_REQUIRE_GPU is set but no GPU is in use');
+    console.error(`[slmlab worker] SLMLAB_REQUIRE_GPU=true but the backend runs on ${backend.device}; refusing to start`);
+    process.exit(1);
+  }
+  const peakGflops = await measurePeakGflops();
+  log.info(
+    { backend: backend.name, device: backend.device, threads: backend.threads, peakGflops: round1(peakGflops), skipped: backend.skipped },
+    'tfjs backend ready',
+  );
 
   const db = createDb(config.DATABASE_URL);
   const processor = trainExperimentProcessor({
     experiments: experimentsRepo(db),
     checkpoints: checkpointsRepo(db),
     backend,
+    peakGflops,
     workerId: config.WORKER_ID,
     data: { dataDir: config.SLMLAB_DATA_DIR, allowDownload: config.SLMLAB_ALLOW_DOWNLOAD },
     log,
@@ -73,6 +84,10 @@ function onShutdown(config: WorkerConfig, log: pino.Logger, close: () => Promise
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+function round1(x: number) {
+  return Math.round(x * 10) / 10;
 }
 
 main().catch((err) => {

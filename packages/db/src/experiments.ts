@@ -23,6 +23,9 @@ export interface RunResult {
   testNllAllTokens?: number;
   wallSeconds: number;
   tokensPerSec: number;
+  /** Achieved training GFLOP/s (faithful FLOPs) and its fraction of the worker's large-matmul peak. */
+  gflops: number;
+  mfu: number | null;
 }
 
 export function experimentsRepo(db: Db) {

@@ -77,7 +77,7 @@ describe('experiments API', () => {
       const saved = await checkpointsRepo(app.db).save({
         experimentId: body.id, tag: 'best', epoch: 2, step: 200, format: 'slmlab-weights-v1', data: new Uint8Array([1, 2, 3]),
       });
-      await experiments.markSucceeded(body.id, { bestValNll: 2.2, bestEpoch: 2, testNll: 2.25, wallSeconds: 6, tokensPerSec: 800 });
+      await experiments.markSucceeded(body.id, { bestValNll: 2.2, bestEpoch: 2, testNll: 2.25, wallSeconds: 6, tokensPerSec: 800, gflops: 1.5, mfu: 0.25 });
 
       const res = await app.inject({ url: `/v1/experiments/${body.id}` });
       assert.equal(res.statusCode, 200);
@@ -95,7 +95,7 @@ describe('experiments API', () => {
       assert.deepEqual(e.worker, { workerId: 'w1', backend: 'wasm', device: 'cpu' });
       assert.deepEqual(e.result, {
         bestValNll: 2.2, bestEpoch: 2, testNll: 2.25, testNllAllTokens: null,
-        backend: 'wasm', device: 'cpu', workerId: 'w1', wallSeconds: 6, tokensPerSec: 800,
+        backend: 'wasm', device: 'cpu', workerId: 'w1', wallSeconds: 6, tokensPerSec: 800, gflops: 1.5, mfu: 0.25,
       });
       assert.equal(e.error, null);
     });

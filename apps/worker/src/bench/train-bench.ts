@@ -12,6 +12,7 @@ import { randomBatch } from '../ml/data/windows.ts';
 import { batchNll } from '../ml/loss.ts';
 import { buildModel } from '../ml/models/index.ts';
 import { createRng } from '../ml/rng.ts';
+import { measurePeakGflops } from '../ml/peak.ts';
 
 const MODELS: { label: string; model: Record<string, unknown>; objective?: string }[] = [
   { label: 'linear T=128', model: { kind: 'linear' } },
@@ -38,27 +39,6 @@ interface Row {
   mfu: number;
   steps: number;
   heapMiB: number;
-}
-
-/** The backend's own large square matmul: the best of 5 one-second trials (a busy machine only lowers it). */
-async function peakGflops(n = 1024): Promise<number> {
-  const a = tf.randomNormal([n, n]);
-  const b = tf.randomNormal([n, n]);
-  tf.matMul(a, b).dispose(); // warm-up
-  let best = 0;
-  for (let trial = 0; trial < 5; trial++) {
-    let reps = 0;
-    const t0 = performance.now();
-    while (performance.now() - t0 < 1000) {
-      const c = tf.matMul(a, b);
-      await c.data();
-      c.dispose();
-      reps++;
-    }
-    best = Math.max(best, (2 * n ** 3 * reps) / ((performance.now() - t0) / 1000) / 1e9);
-  }
-  tf.dispose([a, b]);
-  return best;
 }
 
 async function measure(spec: ExperimentSpec, V: number): Promise<{ tokensPerSec: number; gflops: number; steps: number }> {
@@ -101,7 +81,7 @@ async function main() {
   // One peak per backend: a square untransposed matmul takes the same XNNPACK path with or without our kernels.
   for (const backend of new Set(Object.values(VARIANTS).map((v) => v.backend))) {
     await tf.setBackend(backend);
-    peaks[backend] = await peakGflops();
+    peaks[backend] = await measurePeakGflops({ trials: 5, msPerTrial: 1000 });
     console.error(`${backend}: 1024² matmul peak ${peaks[backend]!.toFixed(1)} GFLOP/s`);
   }
   for (const [variant, v] of Object.entries(VARIANTS)) {

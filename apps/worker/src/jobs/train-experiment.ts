@@ -2,7 +2,7 @@
 // Failures that a retry cannot fix (bad spec, bad data, divergence) become UnrecoverableError; others retry.
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { DataError, InvalidSpecError, parseSpec, type TrainJobData } from '@slmlab/core';
+import { DataError, InvalidSpecError, forwardFlopsPerWindow, parseSpec, type TrainJobData } from '@slmlab/core';
 import type { CheckpointsRepo, ExperimentsRepo } from '@slmlab/db';
 import type { BackendInfo } from '../ml/backend.ts';
 import { CHECKPOINT_FORMAT, encodeCheckpoint } from '../ml/checkpoint.ts';
@@ -13,6 +13,8 @@ export interface TrainJobDeps {
   experiments: ExperimentsRepo;
   checkpoints: CheckpointsRepo;
   backend: BackendInfo;
+  /** This worker's large-matmul GFLOP/s, measured at start: the yardstick for each job's MFU. */
+  peakGflops: number;
   workerId: string;
   data: DataLocation;
   log: Logger;
@@ -63,7 +65,10 @@ async function run(
     model.params.dispose();
   }
   const { bestValNll, bestEpoch, testNll, testNllAllTokens, wallSeconds, tokensPerSec } = result;
-  await deps.experiments.markSucceeded(id, { bestValNll, bestEpoch, testNll, testNllAllTokens, wallSeconds, tokensPerSec });
+  // Training FLOPs per input token (the cost model's faithful count) times tokens per second.
+  const gflops = (tokensPerSec / spec.model.contextLength) * (3 * forwardFlopsPerWindow(spec, corpus.vocab.length)) / 1e9;
+  const mfu = deps.peakGflops > 0 ? gflops / deps.peakGflops : null;
+  await deps.experiments.markSucceeded(id, { bestValNll, bestEpoch, testNll, testNllAllTokens, wallSeconds, tokensPerSec, gflops, mfu });
   log.info({ testNll, bestValNll, bestEpoch, wallSeconds: round(wallSeconds) }, 'training succeeded');
   return { testNll, bestValNll, bestEpoch, params: result.params, backend: deps.backend.name };
 }

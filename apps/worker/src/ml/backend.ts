@@ -1,6 +1,7 @@
 // Chooses the TensorFlow.js backend: tfjs-node-gpu → tfjs-node → wasm → cpu, or the one the caller asks for.
 // The native packages are optional dependencies that fail to install without network access to their
 // libtensorflow download; importing them then fails and we fall through to the next backend.
+import os from 'node:os';
 import { tf } from './tf.ts';
 import { registerFastMatMul } from './kernels/fast-matmul.ts';
 import { registerFastSum } from './kernels/fast-sum.ts';
@@ -13,8 +14,12 @@ export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 export interface BackendInfo {
   /** What ran, e.g. "tensorflow-gpu", "tensorflow", "wasm", "cpu" (recorded with every result). */
   name: string;
-  /** Where it ran, in words, e.g. "cpu (wasm, simd)" or "gpu (cuda)". */
+  /** Where it ran, in words, e.g. "cpu (wasm, simd)" or "gpu (cuda, libtensorflow)". */
   device: string;
+  /** True only when kernels really run on a GPU (tfjs-node-gpu silently falls back to CPU without CUDA). */
+  gpu: boolean;
+  /** Threads the backend computes with. */
+  threads: number;
   /** Backends tried before this one and why they were skipped. */
   skipped: string[];
 }
@@ -25,12 +30,15 @@ const loaders: Record<Exclude<BackendChoice, 'auto'>, Loader> = {
   'tensorflow-gpu': async () => {
     await import(/* optional */ '@tensorflow/tfjs-node-gpu' as string);
     await setBackend('tensorflow');
-    return { name: 'tensorflow-gpu', device: 'gpu (cuda, libtensorflow)' };
+    // NodeJSKernelBackend says whether libtensorflow found a GPU device (it binds CUDA 11.2 / cuDNN 8.1).
+    const gpu = Boolean((tf.backend() as { isUsingGpuDevice?: boolean }).isUsingGpuDevice);
+    const device = gpu ? 'gpu (cuda, libtensorflow)' : 'cpu (tfjs-node-gpu found no usable GPU: check CUDA 11.2 / cuDNN 8.1)';
+    return { name: 'tensorflow-gpu', device, gpu, threads: os.cpus().length };
   },
   tensorflow: async () => {
     await import(/* optional */ '@tensorflow/tfjs-node' as string);
     await setBackend('tensorflow');
-    return { name: 'tensorflow', device: 'cpu (libtensorflow)' };
+    return { name: 'tensorflow', device: 'cpu (libtensorflow)', gpu: false, threads: os.cpus().length };
   },
   wasm: async () => {
     await withoutEmscriptenHandlers(async () => {
@@ -42,12 +50,14 @@ const loaders: Record<Exclude<BackendChoice, 'auto'>, Loader> = {
       await setBackend('wasm'); // the Emscripten module is instantiated here
     });
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-    return { name: 'wasm', device: `cpu (wasm${simd ? ', simd' : ''})` };
+    const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
+    const threads = getThreadsCount();
+    return { name: 'wasm', device: `cpu (wasm${simd ? ', simd' : ''}, ${threads} thread${threads > 1 ? 's' : ''})`, gpu: false, threads };
   },
   cpu: async () => {
     registerSegmentSum('cpu');
     await setBackend('cpu');
-    return { name: 'cpu', device: 'cpu (pure js)' };
+    return { name: 'cpu', device: 'cpu (pure js)', gpu: false, threads: 1 };
   },
 };
 

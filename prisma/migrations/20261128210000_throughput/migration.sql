@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Experiment" ADD COLUMN     "gflops" DOUBLE PRECISION,
+ADD COLUMN     "mfu" DOUBLE PRECISION;

@@ -1,0 +1,30 @@
+// What a worker says and does at start, before it takes any job.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startProcess, stop, waitFor } from './helpers/stack.ts';
+
+test('a worker that must have a GPU refuses to start without one, saying why', async () => {
+  const worker = startProcess('worker', 'apps/worker/src/main.ts', { SLMLAB_REQUIRE_GPU: 'true', LOG_LEVEL: 'info' });
+  const code = await worker.exited;
+  assert.equal(code, 1);
+  assert.match(worker.output(), /SLMLAB_REQUIRE_GPU=true but the backend runs on cpu/);
+});
+
+test('a worker reports its backend, device, threads and measured matmul peak', async () => {
+  const worker = startProcess('worker', 'apps/worker/src/main.ts', { LOG_LEVEL: 'info', SLMLAB_QUEUE_PREFIX: `start-${process.pid}` });
+  try {
+    const line = await waitFor('the backend report', async () => worker.output().split('\n').find((l) => l.includes('tfjs backend ready')), 60_000, [worker]);
+    const report = JSON.parse(line);
+    assert.ok(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'].includes(report.backend));
+    assert.ok(report.threads >= 1);
+    assert.ok(report.peakGflops > 0);
+  } finally {
+    assert.equal(await stop(worker), 0);
+  }
+});
+
+test('a worker with an invalid setting exits at once, naming the variable', async () => {
+  const worker = startProcess('worker', 'apps/worker/src/main.ts', { WORKER_CONCURRENCY: 'lots' });
+  assert.equal(await worker.exited, 1);
+  assert.match(worker.output(), /WORKER_CONCURRENCY: must be integer \(got "lots"\)/);
+});
