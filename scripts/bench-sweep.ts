@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { EXPERIMENT_QUEUE, redisOptions } from '@slmlab/core';
+import { migrate } from '@slmlab/db';
 import { freePort, startProcess, stop, waitFor, type Proc } from '../test/helpers/stack.ts';
 
 const SWEEP = [16, 32].flatMap((T) =>
@@ -56,6 +57,7 @@ async function runSweep(workers: number): Promise<number> {
   }
 }
 
+await migrate(process.env.DATABASE_URL!, 'prisma/migrations');
 const counts = [...new Set([1, 2, os.cpus().length])];
 const rows: { workers: number; seconds: number; perHour: number }[] = [];
 for (const workers of counts) {

@@ -4,6 +4,19 @@ import { tf } from '../tf.ts';
 import type { Rng } from '../rng.ts';
 import { Params, applyDense, type Dense } from './params.ts';
 
+/**
+ * slmlab's fused formulations (hand-written LayerNorm gradient, JS dropout masks, sliced q/k/v weights) are on
+ * by default. Off gives the idiomatic tfjs formulation of the same maths (tf.moments, tf.dropout, tf.split),
+ * which `npm run bench:train` uses as part of its stock-TensorFlow.js baseline.
+ */
+let fused = true;
+export function useFusedOps(on: boolean): void {
+  fused = on;
+}
+export function fusedOps(): boolean {
+  return fused;
+}
+
 export interface Norm {
   gamma: tf.Variable;
   beta: tf.Variable;
@@ -33,7 +46,9 @@ const layerNormOp = tf.customGrad((...args: unknown[]) => {
 });
 
 export function layerNorm(x: tf.Tensor, n: Norm): tf.Tensor {
-  return layerNormOp(x, n.gamma, n.beta);
+  if (fused) return layerNormOp(x, n.gamma, n.beta);
+  const { mean, variance } = tf.moments(x, -1, true);
+  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5))), n.gamma), n.beta);
 }
 
 /**
@@ -42,6 +57,7 @@ export function layerNorm(x: tf.Tensor, n: Norm): tf.Tensor {
  */
 export function dropout(x: tf.Tensor, rate: number, training: boolean, rng: Rng): tf.Tensor {
   if (!training || rate <= 0) return x;
+  if (!fused) return tf.dropout(x, rate, undefined, rng.int(2 ** 31));
   const scale = 1 / (1 - rate);
   const mask = new Float32Array(x.size);
   for (let i = 0; i < mask.length; i++) mask[i] = rng.next() >= rate ? scale : 0;

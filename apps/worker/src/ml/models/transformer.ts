@@ -5,7 +5,7 @@
 import { tf } from '../tf.ts';
 import type { Rng } from '../rng.ts';
 import {
-  applyFeedForward, causalAttention, dropout, feedForward, layerNorm, mergeHeads, splitHeads,
+  applyFeedForward, causalAttention, dropout, feedForward, fusedOps, layerNorm, mergeHeads, splitHeads,
   type FeedForward, type Norm,
 } from './layers.ts';
 import type { LanguageModel, Objective } from './model.ts';
@@ -74,7 +74,10 @@ export function transformerModel(c: TransformerConfig, rng: Rng, dropoutRng: Rng
 
 function attention(x: tf.Tensor3D, b: Block, c: TransformerConfig, training: boolean, rng: Rng): tf.Tensor3D {
   let q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D;
-  if ('w' in b.qkv) {
+  if ('w' in b.qkv && !fusedOps()) {
+    const [q3, k3, v3] = tf.split(applyDense(x, b.qkv), 3, -1); // 3 × [B, T, d]
+    [q, k, v] = [splitHeads(q3!, c.heads), splitHeads(k3!, c.heads), splitHeads(v3!, c.heads)];
+  } else if ('w' in b.qkv) {
     // Slice the packed weight rather than split the packed activation: same products, but splitting a
     // [B, T, 3d] tensor (SplitV) is slow on wasm while slicing a [d, 3d] weight is not.
     const d = c.dModel;

@@ -5,6 +5,7 @@ import { tf } from '../tf.ts';
 import { createRng } from '../rng.ts';
 import { testBackend } from '../test-backend.ts';
 import { buildModel } from './index.ts';
+import { useFusedOps } from './layers.ts';
 
 /** Every configuration of ../shared/docs/paper.md with its published parameter count. */
 const STUDY = [
@@ -93,5 +94,19 @@ test('the last-token output equals the all-tokens output at the last position (s
   const b = all.logits(x, false).arraySync()[0]![7]!;
   a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) < 1e-5));
   [last, all].forEach((m) => m.params.dispose());
+  x.dispose();
+});
+
+test('fused and idiomatic-tfjs formulations compute the same model (evaluation mode)', async () => {
+  await testBackend();
+  const spec = tiny({ kind: 'transformer', layers: 2 }, 'all-tokens');
+  const model = buildModel(spec, 11, createRng(5), createRng(6));
+  const x = tf.tensor2d([[3, 1, 4, 1, 5, 9, 2, 6]], [1, 8], 'int32');
+  const fused = model.logits(x, false).dataSync();
+  useFusedOps(false);
+  const reference = model.logits(x, false).dataSync();
+  useFusedOps(true);
+  fused.forEach((v, i) => assert.ok(Math.abs(v - reference[i]!) < 1e-4, `${i}: ${v} vs ${reference[i]}`));
+  model.params.dispose();
   x.dispose();
 });
