@@ -4,3 +4,4 @@ export * from './spec.ts';
 export * from './cost.ts';
 export * from './queue.ts';
 export * from './config.ts';
+export * from './metrics.ts';

@@ -1,20 +1,12 @@
 // Repository for experiments and their learning curves. Writes are idempotent where a retried job may repeat them.
-import type { CostEstimate, ExperimentSpec } from '@slmlab/core';
+import type { CostEstimate, EpochMetrics, ExperimentSpec } from '@slmlab/core';
 import type { Db } from './client.ts';
 import type { Experiment, MetricPoint } from './generated/client.ts';
 
 export type { Experiment, MetricPoint };
 export type ExperimentStatus = Experiment['status'];
 
-export interface EpochPoint {
-  epoch: number;
-  step: number;
-  tokens: number;
-  seconds: number;
-  trainNll: number;
-  valNll: number;
-  valNllAllTokens?: number;
-}
+export type EpochPoint = EpochMetrics;
 
 export interface RunResult {
   bestValNll: number;

@@ -1,7 +1,7 @@
 // The training protocol of the study: Adam (β 0.9/0.999, ε 1e-8) at a constant learning rate; each epoch
 // draws `windowsPerEpoch` random windows; validation after every epoch; the best-validation weights are
 // restored before the test NLL is measured. Pure ML: no queue, database or logger (runs from the CLI too).
-import { countParams, type ExperimentSpec } from '@slmlab/core';
+import { countParams, type EpochMetrics, type ExperimentSpec } from '@slmlab/core';
 import { tf } from './tf.ts';
 import type { Corpus } from './data/index.ts';
 import { epochBatchSizes, randomBatch } from './data/windows.ts';
@@ -10,18 +10,7 @@ import { batchNll } from './loss.ts';
 import { buildModel, type LanguageModel } from './models/index.ts';
 import { createRng, deriveSeed } from './rng.ts';
 
-export interface EpochMetrics {
-  epoch: number;
-  /** Optimizer steps taken so far, over all epochs. */
-  step: number;
-  /** Input tokens seen so far (windows × T, as the study counts them). */
-  tokens: number;
-  seconds: number;
-  trainNll: number;
-  valNll: number;
-  /** All-tokens models: validation NLL over every position. */
-  valNllAllTokens?: number;
-}
+export type { EpochMetrics };
 
 export interface Progress {
   epoch: number;

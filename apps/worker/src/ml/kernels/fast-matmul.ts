@@ -6,35 +6,24 @@
 // so always hands the stock kernel the untransposed batch-1 case. kernels.test.ts checks values and gradients against the stock kernel.
 import { tf } from '../tf.ts';
 
+import { wasmKernelOverride, type KernelArgs, type KernelFn } from './override.ts';
+
 interface WasmBackendLike {
   disposeData(dataId: object): void;
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   /** A view of the tensor's memory; invalid once the wasm heap grows (any allocation), so fetch it afresh. */
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
 }
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap };
-type KernelFn = (args: KernelArgs) => tf.TensorInfo;
 
-let stock: KernelFn | undefined;
-let stockConfig: tf.KernelConfig | undefined;
+let stock: KernelFn;
+const override = wasmKernelOverride(tf.BatchMatMul, (original) => {
+  stock = original;
+  return fastBatchMatMul;
+});
 
-export function registerFastMatMul(): void {
-  if (stockConfig) return;
-  const original = tf.getKernel(tf.BatchMatMul, 'wasm');
-  if (!original) throw new Error('the wasm backend has no BatchMatMul kernel to wrap');
-  stockConfig = original;
-  stock = original.kernelFunc as unknown as KernelFn;
-  tf.unregisterKernel(tf.BatchMatMul, 'wasm');
-  tf.registerKernel({ ...original, kernelFunc: fastBatchMatMul as unknown as tf.KernelFunc });
-}
-
+export const registerFastMatMul = override.register;
 /** Puts the stock kernel back (benchmarks measure both in one process). */
-export function unregisterFastMatMul(): void {
-  if (!stockConfig) return;
-  tf.unregisterKernel(tf.BatchMatMul, 'wasm');
-  tf.registerKernel(stockConfig);
-  stockConfig = undefined;
-}
+export const unregisterFastMatMul = override.unregister;
 
 function kernel(name: string): KernelFn {
   return tf.getKernel(name, 'wasm')!.kernelFunc as unknown as KernelFn;
@@ -68,14 +57,14 @@ function fastBatchMatMul(args: KernelArgs): tf.TensorInfo {
       const a2 = reshape(a, [outer.reduce((p, d) => p * d, 1) * m, k], backend);
       const b2 = reshape(b, [k, n], backend);
       temps.push(a2, b2);
-      const out = stock!({ inputs: { a: a2, b: b2 }, backend, attrs: { transposeA: false, transposeB: false } });
+      const out = stock({ inputs: { a: a2, b: b2 }, backend, attrs: { transposeA: false, transposeB: false } });
       const shaped = reshape(out, [...outer, m, n], backend);
       temps.push(out);
       return shaped;
     }
     const batchA = a.shape.slice(0, -2).reduce((p, d) => p * d, 1);
     if (batchA === batchB && batchA > 1) return batchOfProducts(a, b, batchA, backend as WasmBackendLike);
-    return stock!({ inputs: { a, b }, backend, attrs: { transposeA: false, transposeB: false } });
+    return stock({ inputs: { a, b }, backend, attrs: { transposeA: false, transposeB: false } });
   } finally {
     for (const t of temps) (backend as WasmBackendLike).disposeData(t.dataId);
   }
@@ -96,7 +85,7 @@ function batchOfProducts(a: tf.TensorInfo, b: tf.TensorInfo, batch: number, back
       const bSlice = backend.makeOutput([k, n], 'float32');
       backend.typedArrayFromHeap(aSlice).set(backend.typedArrayFromHeap(a).subarray(i * m * k, (i + 1) * m * k));
       backend.typedArrayFromHeap(bSlice).set(backend.typedArrayFromHeap(b).subarray(i * k * n, (i + 1) * k * n));
-      const r = stock!({ inputs: { a: aSlice, b: bSlice }, backend, attrs: { transposeA: false, transposeB: false } });
+      const r = stock({ inputs: { a: aSlice, b: bSlice }, backend, attrs: { transposeA: false, transposeB: false } });
       backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(r), i * m * n);
       backend.disposeData(r.dataId);
       backend.disposeData(bSlice.dataId);

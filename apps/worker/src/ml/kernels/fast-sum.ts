@@ -4,31 +4,21 @@
 // (A product with a row of ones on XNNPACK was tried: packing the [N, C] operand made it slower.)
 // Registered through the public kernel API; fast-sum.test.ts compares it with the stock kernel.
 import { tf } from '../tf.ts';
+import { wasmKernelOverride, type KernelArgs, type KernelFn } from './override.ts';
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap };
 interface WasmBackendLike {
-  disposeData(dataId: object): void;
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
 }
 
-let stockConfig: tf.KernelConfig | undefined;
+let stock: KernelFn;
+const override = wasmKernelOverride(tf.Sum, (original) => {
+  stock = original;
+  return fastSum;
+});
 
-export function registerFastSum(): void {
-  if (stockConfig) return;
-  const original = tf.getKernel(tf.Sum, 'wasm');
-  if (!original) throw new Error('the wasm backend has no Sum kernel to wrap');
-  stockConfig = original;
-  tf.unregisterKernel(tf.Sum, 'wasm');
-  tf.registerKernel({ ...original, kernelFunc: fastSum as unknown as tf.KernelFunc });
-}
-
-export function unregisterFastSum(): void {
-  if (!stockConfig) return;
-  tf.unregisterKernel(tf.Sum, 'wasm');
-  tf.registerKernel(stockConfig);
-  stockConfig = undefined;
-}
+export const registerFastSum = override.register;
+export const unregisterFastSum = override.unregister;
 
 /** The number of leading axes reduced, or 0 when the axes are not exactly the leading ones. */
 function leadingAxes(axis: number | number[], rank: number): number {
@@ -41,7 +31,7 @@ function fastSum(args: KernelArgs): tf.TensorInfo {
   const x = (args.inputs as { x: tf.TensorInfo }).x;
   const { axis, keepDims } = attrs as { axis: number | number[]; keepDims: boolean };
   const k = x.dtype === 'float32' ? leadingAxes(axis, x.shape.length) : 0;
-  if (k === 0) return stockConfig!.kernelFunc(args as never) as tf.TensorInfo;
+  if (k === 0) return stock(args);
   const b = backend as WasmBackendLike;
   const N = x.shape.slice(0, k).reduce((p, d) => p * d, 1);
   const rest = x.shape.slice(k);

@@ -1,0 +1,25 @@
+// Replacing a wasm kernel through tfjs's public registry, reversibly (benchmarks measure stock and ours in one
+// process). `wrap` receives the stock kernel so a replacement can hand it the cases it already runs well.
+import { tf } from '../tf.ts';
+
+export type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap };
+export type KernelFn = (args: KernelArgs) => tf.TensorInfo;
+
+export function wasmKernelOverride(kernelName: string, wrap: (stock: KernelFn) => KernelFn) {
+  let stock: tf.KernelConfig | undefined;
+  return {
+    register(): void {
+      if (stock) return;
+      stock = tf.getKernel(kernelName, 'wasm');
+      if (!stock) throw new Error(`the wasm backend has no ${kernelName} kernel to replace`);
+      tf.unregisterKernel(kernelName, 'wasm');
+      tf.registerKernel({ ...stock, kernelFunc: wrap(stock.kernelFunc as unknown as KernelFn) as unknown as tf.KernelFunc });
+    },
+    unregister(): void {
+      if (!stock) return;
+      tf.unregisterKernel(kernelName, 'wasm');
+      tf.registerKernel(stock);
+      stock = undefined;
+    },
+  };
+}
