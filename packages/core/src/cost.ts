@@ -77,3 +77,31 @@ export function estimateCost(spec: ExperimentSpec): CostEstimate {
     flopsEval: fwd * t.evalWindows * (t.epochs + 1),
   };
 }
+
+/**
+ * Bytes of float32 memory one training step holds at its peak: a rough upper-bound style estimate for refusing
+ * jobs that cannot fit, not a measurement. Three parts:
+ * - parameters × 4 bytes × 4: weights, their gradients, and Adam's two moment estimates (m and v);
+ * - activations kept for the backward pass: batch × T × dModel × layers × ACTIVATION_FLOATS floats. A pre-LN
+ *   transformer block with a 4·d FFN saves about 18 d-wide tensors per token (input, two LayerNorm outputs,
+ *   q, k, v, attention output, projection, residual, FFN pre- and post-activation at 4·d each, FFN output);
+ *   24 adds room for dropout masks, LayerNorm statistics and the copies tfjs's tape keeps. Attention's T×T
+ *   score matrices are left out (at the study's T ≤ 256 and d ≥ 64 they are smaller than this margin).
+ *   Linear, MLP and single-block models count as one layer;
+ * - logits: batch × T' × V × 4 bytes × 3 (logits, softmax, their gradient), T' = T for the all-tokens
+ *   objective, else 1.
+ */
+export const ACTIVATION_FLOATS = 24;
+
+export function estimateMemoryBytes(spec: ExperimentSpec): number {
+  const m = spec.model;
+  const V = DATASETS[spec.dataset].vocabSize;
+  const B = spec.training.batchSize;
+  const T = m.contextLength;
+  const layers = m.kind === 'transformer' ? m.layers : 1;
+  const state = countParams(m, V) * 4 * 4;
+  const activations = B * T * m.dModel * layers * ACTIVATION_FLOATS * 4;
+  const headPositions = spec.training.objective === 'all-tokens' ? T : 1;
+  const logits = B * headPositions * V * 4 * 3;
+  return state + activations + logits;
+}

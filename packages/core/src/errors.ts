@@ -55,3 +55,30 @@ export class ConfigError extends SlmlabError {
 export function formatIssues(issues: Issue[]): string {
   return issues.map((i) => `${i.path || '/'}: ${i.message}`).join('; ');
 }
+
+/** The request conflicts with the resource's current state (e.g. cancelling an experiment that has ended). */
+export class ConflictError extends SlmlabError {
+  /** The state that made the request impossible, for the client to act on (e.g. "succeeded"). */
+  readonly status: string;
+  constructor(message: string, status: string) {
+    super('conflict', message);
+    this.status = status;
+  }
+}
+
+/** One server-side limit a spec's estimated cost exceeds. */
+export interface LimitBreach {
+  estimate: number;
+  limit: number;
+}
+
+/** The spec is valid but its estimated cost is over a limit this deployment sets (not retried: it is the same spec). */
+export class LimitExceededError extends SlmlabError {
+  readonly issues: Issue[];
+  readonly limits: Record<string, LimitBreach>;
+  constructor(issues: Issue[], limits: Record<string, LimitBreach>) {
+    super('limit_exceeded', formatIssues(issues));
+    this.issues = issues;
+    this.limits = limits;
+  }
+}
