@@ -20,12 +20,23 @@ export interface RunResult {
   mfu: number | null;
 }
 
+/** What identifies a submission besides its id: the spec's hash and the client's Idempotency-Key, if any. */
+export interface SubmissionKeys {
+  specHash: string;
+  idempotencyKey?: string;
+}
+
+/** States a cancel can still act on; the others are final. */
+const CANCELLABLE: ExperimentStatus[] = ['queued', 'running'];
+
 export function experimentsRepo(db: Db) {
   return {
-    create(id: string, spec: ExperimentSpec, cost: CostEstimate) {
+    create(id: string, spec: ExperimentSpec, cost: CostEstimate, keys: SubmissionKeys) {
       return db.experiment.create({
         data: {
           id,
+          specHash: keys.specHash,
+          idempotencyKey: keys.idempotencyKey ?? null,
           name: spec.name ?? null,
           specVersion: spec.specVersion,
           spec: spec as object,
@@ -40,6 +51,18 @@ export function experimentsRepo(db: Db) {
 
     get(id: string) {
       return db.experiment.findUnique({ where: { id } });
+    },
+
+    byIdempotencyKey(key: string) {
+      return db.experiment.findUnique({ where: { idempotencyKey: key } });
+    },
+
+    /** The newest experiment of this spec hash that is not failed or cancelled (one that counts as a run). */
+    liveBySpecHash(specHash: string) {
+      return db.experiment.findFirst({
+        where: { specHash, status: { notIn: ['failed', 'cancelled'] } },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      });
     },
 
     /** Newest first; `after` is the last row of the previous page (keyset pagination, stable under inserts). */
@@ -67,7 +90,8 @@ export function experimentsRepo(db: Db) {
      */
     async claim(id: string, worker: { workerId: string; backend: string; device: string }): Promise<boolean> {
       const { count } = await db.experiment.updateMany({
-        where: { id, status: { in: ['queued', 'running'] } },
+        // A running row with a cancel request is one whose worker died before it could stop it: not revived.
+        where: { id, status: { in: CANCELLABLE }, cancelRequestedAt: null },
         data: { status: 'running', startedAt: new Date(), attempts: { increment: 1 }, error: null, ...worker },
       });
       return count === 1;
@@ -90,20 +114,63 @@ export function experimentsRepo(db: Db) {
       });
     },
 
-    markSucceeded(id: string, r: RunResult) {
-      return db.experiment.update({
-        where: { id },
+    /**
+     * Only a running experiment succeeds: one cancelled meanwhile stays cancelled. A cancel requested but not yet
+     * acted on loses to a run that finished first (the result exists; throwing it away helps nobody).
+     */
+    async markSucceeded(id: string, r: RunResult): Promise<boolean> {
+      const { count } = await db.experiment.updateMany({
+        where: { id, status: 'running' },
         data: { status: 'succeeded', finishedAt: new Date(), error: null, ...r },
       });
+      return count === 1;
     },
 
-    markFailed(id: string, error: string) {
-      return db.experiment.update({ where: { id }, data: { status: 'failed', finishedAt: new Date(), error } });
+    /** Queued → cancelled, atomically: false when a worker claimed it (or it ended) first. */
+    async cancelQueued(id: string): Promise<boolean> {
+      const { count } = await db.experiment.updateMany({
+        where: { id, status: 'queued' },
+        data: { status: 'cancelled', finishedAt: new Date(), error: 'cancelled while queued' },
+      });
+      return count === 1;
     },
 
-    /** Back to queued after a retryable failure: BullMQ will run it again. */
-    markRetrying(id: string, error: string) {
-      return db.experiment.update({ where: { id }, data: { status: 'queued', error } });
+    /** Records a cancel request on a running experiment; false when it is no longer running. */
+    async requestCancel(id: string): Promise<boolean> {
+      const { count } = await db.experiment.updateMany({
+        where: { id, status: 'running' },
+        data: { cancelRequestedAt: new Date() },
+      });
+      return count === 1;
+    },
+
+    /** The worker's side of a cancel: never overwrites an experiment that already ended. */
+    async markCancelled(id: string, reason: string): Promise<boolean> {
+      const { count } = await db.experiment.updateMany({
+        where: { id, status: { in: CANCELLABLE } },
+        data: { status: 'cancelled', finishedAt: new Date(), error: reason },
+      });
+      return count === 1;
+    },
+
+    async cancelRequested(id: string): Promise<boolean> {
+      const row = await db.experiment.findUnique({ where: { id }, select: { cancelRequestedAt: true } });
+      return row?.cancelRequestedAt != null;
+    },
+
+    /** Only an experiment that has not ended fails: a cancelled one stays cancelled. */
+    async markFailed(id: string, error: string): Promise<boolean> {
+      const { count } = await db.experiment.updateMany({
+        where: { id, status: { in: CANCELLABLE } },
+        data: { status: 'failed', finishedAt: new Date(), error },
+      });
+      return count === 1;
+    },
+
+    /** Back to queued after a retryable failure (BullMQ will run it again), unless it was cancelled meanwhile. */
+    async markRetrying(id: string, error: string): Promise<boolean> {
+      const { count } = await db.experiment.updateMany({ where: { id, status: 'running' }, data: { status: 'queued', error } });
+      return count === 1;
     },
   };
 }

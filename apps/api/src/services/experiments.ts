@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
-import { NotFoundError, TRAIN_JOB, estimateCost, type ExperimentSpec, type TrainJobData } from '@slmlab/core';
+import { NotFoundError, TRAIN_JOB, estimateCost, specHash, type ExperimentSpec, type TrainJobData } from '@slmlab/core';
 import type { CheckpointsRepo, Experiment, ExperimentsRepo } from '@slmlab/db';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { UnavailableError } from '../http-errors.ts';
@@ -36,7 +36,7 @@ export function experimentService(deps: ExperimentServiceDeps) {
     /** Stores the experiment (queued), then enqueues its job; the job id is the experiment id. */
     async submit(spec: ExperimentSpec): Promise<Experiment> {
       const id = randomUUID();
-      const row = await experiments.create(id, spec, estimateCost(spec));
+      const row = await experiments.create(id, spec, estimateCost(spec), { specHash: specHash(spec) });
       await enqueueOrFail(deps, { experimentId: id, spec });
       return row;
     },
