@@ -10,6 +10,7 @@ import { shared } from './plugins/shared.ts';
 import { swaggerPlugin } from './plugins/swagger.ts';
 import { experimentRoutes } from './routes/experiments.ts';
 import { healthRoutes } from './routes/health.ts';
+import { limitsFromConfig } from './services/limits.ts';
 import { validatorCompiler } from './validation.ts';
 
 /** Not scoped, so that the instance it is registered on carries its decorators (db, queue): tests use them. */
@@ -20,7 +21,7 @@ export const app: FastifyPluginAsync<{ config: ApiConfig }> = shared('slmlab-api
   await fastify.register(dbPlugin, { databaseUrl: config.DATABASE_URL });
   await fastify.register(queuePlugin, { redisUrl: config.REDIS_URL, prefix: config.SLMLAB_QUEUE_PREFIX });
   await fastify.register(healthRoutes);
-  await fastify.register(experimentRoutes, { prefix: '/v1' });
+  await fastify.register(experimentRoutes, { prefix: '/v1', limits: limitsFromConfig(config) });
 });
 
 export interface BuildAppOptions {

@@ -9,6 +9,10 @@ export const ApiEnv = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   /** Larger request bodies are refused with 413 before they are parsed. */
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1, maximum: 100 * 1024 * 1024, default: 1024 * 1024 }),
+  // Submissions whose estimated cost (packages/core/src/cost.ts) exceeds one of these are refused with 422.
+  SLMLAB_MAX_PARAMS: Type.Integer({ minimum: 1, default: 50_000_000 }),
+  SLMLAB_MAX_TRAIN_FLOPS: Type.Number({ exclusiveMinimum: 0, default: 1e17 }),
+  SLMLAB_MAX_EST_MEMORY_BYTES: Type.Number({ exclusiveMinimum: 0, default: 8 * 1024 ** 3 }),
 });
 
 export type ApiConfig = Static<typeof ApiEnv>;

@@ -1,5 +1,5 @@
 // Errors that only the HTTP layer raises. Domain errors (InvalidSpecError, NotFoundError, ...) live in
-// @slmlab/core; these two complete the set that plugins/errors.ts maps to statuses.
+// @slmlab/core; these complete the set that plugins/errors.ts maps to statuses.
 import { SlmlabError, formatIssues, type Issue } from '@slmlab/core';
 
 /** Params, querystring or a body that is not a spec broke its schema (or a rule a schema cannot say). */
@@ -15,5 +15,15 @@ export class InvalidRequestError extends SlmlabError {
 export class UnavailableError extends SlmlabError {
   constructor(message: string, opts: { cause?: unknown } = {}) {
     super('unavailable', message, { retryable: true, ...opts });
+  }
+}
+
+/** An Idempotency-Key came back with a different request than the one that first used it. */
+export class IdempotencyKeyReusedError extends SlmlabError {
+  constructor(key: string, experimentId: string) {
+    super(
+      'idempotency_key_reused',
+      `Idempotency-Key ${JSON.stringify(key)} was used for experiment ${experimentId} with a different spec; use a new key`,
+    );
   }
 }

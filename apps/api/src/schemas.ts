@@ -7,6 +7,12 @@ import type { ExperimentStatus } from '@slmlab/db';
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Timestamp = Type.String({ format: 'date-time' });
 
+/** The database's status enum (Prisma's is a type here, and a schema needs the values). */
+export const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const satisfies ExperimentStatus[];
+type Unlisted = Exclude<ExperimentStatus, (typeof STATUSES)[number]>;
+/** Fails to compile when prisma/schema.prisma gains a status that STATUSES lacks. */
+const everyStatusListed: [Unlisted] extends [never] ? true : Unlisted = true;
+
 export const ErrorResponse = Type.Object(
   {
     error: Type.Object({
@@ -20,21 +26,37 @@ export const ErrorResponse = Type.Object(
           }),
         ),
       ),
+      status: Type.Optional(Type.Enum(STATUSES, { description: 'conflict: the status that made the request impossible' })),
+      limits: Type.Optional(
+        Type.Record(
+          Type.String(),
+          Type.Object({ estimate: Type.Number(), limit: Type.Number() }),
+          { description: 'limit_exceeded: by limit (params, flopsTrain, memoryBytes), the estimate and the limit it exceeds' },
+        ),
+      ),
     }),
   },
   { description: 'every error has this shape' },
 );
 
-/** The database's status enum (Prisma's is a type here, and a schema needs the values). */
-export const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const satisfies ExperimentStatus[];
-type Unlisted = Exclude<ExperimentStatus, (typeof STATUSES)[number]>;
-/** Fails to compile when prisma/schema.prisma gains a status that STATUSES lacks. */
-const everyStatusListed: [Unlisted] extends [never] ? true : Unlisted = true;
-
 export const IdParams = Type.Object(
   { id: Type.String({ format: 'uuid', description: 'experiment id' }) },
   { additionalProperties: false },
 );
+
+export const SubmitQuery = Type.Object(
+  {
+    force: Type.Boolean({ default: false, description: 'create a new run even when a live experiment has the same spec' }),
+  },
+  { additionalProperties: false },
+);
+
+/** Other headers pass through: only the ones named here are checked. */
+export const SubmitHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({ minLength: 1, maxLength: 200, description: 'a repeat with the same key returns the experiment it created' }),
+  ),
+});
 
 export const ListQuery = Type.Object(
   {
@@ -55,6 +77,9 @@ export const ExperimentSummary = Type.Object({
   createdAt: Timestamp,
   startedAt: Nullable(Timestamp),
   finishedAt: Nullable(Timestamp),
+  cancelRequestedAt: Nullable(
+    Type.String({ format: 'date-time', description: 'when a cancel was asked of it while running; null otherwise' }),
+  ),
   cost: Type.Object({
     params: Type.Integer({ description: 'trainable parameters, embeddings included' }),
     flopsStudy: Type.Number({ description: "training FLOPs by the study's formula: 2 · params · windows · T · epochs" }),
@@ -124,3 +149,4 @@ export type ExperimentSummary = Static<typeof ExperimentSummary>;
 export type ExperimentDetail = Static<typeof ExperimentDetail>;
 export type ExperimentPage = Static<typeof ExperimentPage>;
 export type ListQuery = Static<typeof ListQuery>;
+export type SubmitQuery = Static<typeof SubmitQuery>;

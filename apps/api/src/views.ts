@@ -15,6 +15,7 @@ export function summaryView(e: Experiment): ExperimentSummary {
     createdAt: e.createdAt.toISOString(),
     startedAt: e.startedAt?.toISOString() ?? null,
     finishedAt: e.finishedAt?.toISOString() ?? null,
+    cancelRequestedAt: e.cancelRequestedAt?.toISOString() ?? null,
     cost: { params: e.paramCount, flopsStudy: e.flopsStudy, flopsTrain: e.flopsTrain },
     worker: e.workerId ? { workerId: e.workerId, backend: e.backend, device: e.device } : null,
     result: resultView(e),

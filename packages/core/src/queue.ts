@@ -9,3 +9,11 @@ export interface TrainJobData {
   experimentId: string;
   spec: ExperimentSpec;
 }
+
+/**
+ * The Redis pub/sub channel on which the API asks workers to stop a running job (message: the experiment id,
+ * which is the job id). Every worker of the deployment subscribes; the one running the job aborts it.
+ */
+export function cancelChannel(prefix: string): string {
+  return `${prefix}:cancel`;
+}

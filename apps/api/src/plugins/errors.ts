@@ -1,12 +1,28 @@
 // The one place where errors become HTTP answers, all of the shape { error: { code, message, issues? } }.
 // Typed errors map to their statuses; anything unexpected is logged and answered 500 without details.
 import type { FastifyPluginAsync } from 'fastify';
-import { InvalidSpecError, NotFoundError, schemaIssues, type Issue } from '@slmlab/core';
-import { InvalidRequestError, UnavailableError } from '../http-errors.ts';
+import {
+  ConflictError,
+  InvalidSpecError,
+  LimitExceededError,
+  NotFoundError,
+  schemaIssues,
+  type Issue,
+  type LimitBreach,
+} from '@slmlab/core';
+import { IdempotencyKeyReusedError, InvalidRequestError, UnavailableError } from '../http-errors.ts';
 import { shared } from './shared.ts';
 
 export interface ErrorBody {
-  error: { code: string; message: string; issues?: Issue[] };
+  error: {
+    code: string;
+    message: string;
+    issues?: Issue[];
+    /** conflict: the state the resource is in. */
+    status?: string;
+    /** limit_exceeded: each exceeded limit with the estimate that broke it. */
+    limits?: Record<string, LimitBreach>;
+  };
 }
 
 export const errorsPlugin: FastifyPluginAsync = shared('errors', async (app) => {
@@ -34,6 +50,11 @@ export function errorResponse(err: unknown): [number, ErrorBody] {
     return [400, errorBody(err.code, err.message, err.issues)];
   }
   if (err instanceof NotFoundError) return [404, errorBody(err.code, err.message)];
+  if (err instanceof ConflictError) return [409, { error: { code: err.code, message: err.message, status: err.status } }];
+  if (err instanceof LimitExceededError) {
+    return [422, { error: { code: err.code, message: err.message, issues: err.issues, limits: err.limits } }];
+  }
+  if (err instanceof IdempotencyKeyReusedError) return [422, errorBody(err.code, err.message)];
   if (err instanceof UnavailableError) return [503, errorBody(err.code, err.message)];
   if (isConnectionError(err)) {
     return [503, errorBody('unavailable', 'a backing service (database or queue) is unreachable; retry later')];

@@ -1,7 +1,9 @@
-// The BullMQ queue the API adds training jobs to (the worker consumes it).
+// The BullMQ queue the API adds training jobs to (the worker consumes it), and the Redis connection on which it
+// asks workers to stop a running job.
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import type { FastifyPluginAsync } from 'fastify';
-import { EXPERIMENT_QUEUE, redisOptions, type TrainJobData } from '@slmlab/core';
+import { EXPERIMENT_QUEUE, cancelChannel, redisOptions, type TrainJobData } from '@slmlab/core';
 import { withTimeout } from '../timeout.ts';
 import { shared } from './shared.ts';
 
@@ -10,6 +12,8 @@ export type ExperimentQueue = Queue<TrainJobData>;
 declare module 'fastify' {
   interface FastifyInstance {
     queue: ExperimentQueue;
+    /** Tells every worker of this prefix to stop the job of experiment `id` if it runs it. */
+    publishCancel: (id: string) => Promise<void>;
   }
 }
 
@@ -30,10 +34,20 @@ export const queuePlugin: FastifyPluginAsync<{ redisUrl: string; prefix: string 
     app.log.warn({ err }, 'redis connection error (reconnecting)');
   });
   app.decorate('queue', queue);
+  // BullMQ exposes no PUBLISH: a plain connection of our own, offline queue off for the same reason as above.
+  const publisher = new Redis({ ...redisOptions(opts.redisUrl), enableOfflineQueue: false, lazyConnect: true });
+  publisher.on('error', () => undefined); // the queue's listener above already reports outages
+  const channel = cancelChannel(opts.prefix);
+  app.decorate('publishCancel', async (id: string) => {
+    if (publisher.status === 'wait') await publisher.connect();
+    await publisher.publish(channel, id);
+  });
   app.addHook('onClose', async () => {
+    publisher.disconnect();
     await withTimeout(queue.close(), 5000).catch(async (err: unknown) => {
       app.log.warn({ err }, 'queue did not close cleanly; disconnecting');
       await queue.disconnect();
     });
   });
 });
+

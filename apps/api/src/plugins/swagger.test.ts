@@ -22,7 +22,7 @@ test('/docs/json is an OpenAPI 3 document of every route', async () => {
   const doc = res.json();
   assert.match(doc.openapi, /^3\./);
   assert.equal(doc.info.title, 'slmlab API');
-  assert.deepEqual(Object.keys(doc.paths).sort(), ['/healthz', '/readyz', '/v1/experiments', '/v1/experiments/{id}']);
+  assert.deepEqual(Object.keys(doc.paths).sort(), ['/healthz', '/readyz', '/v1/experiments', '/v1/experiments/{id}', '/v1/experiments/{id}/cancel']);
   assert.deepEqual(Object.keys(doc.paths['/v1/experiments']).sort(), ['get', 'post']);
   assert.deepEqual(doc.tags.map((t: { name: string }) => t.name), ['experiments', 'health']);
 });
@@ -34,5 +34,6 @@ test('the submission body documents the spec, with an example, and fields with d
   assert.deepEqual(body.schema.required.sort(), ['dataset', 'model']);
   assert.deepEqual(body.schema.properties.dataset.enum, ['tinyshakespeare', 'ptb', 'wikitext2']);
   assert.ok(body.schema.properties.training.required === undefined, 'every training setting has a default');
-  assert.deepEqual(Object.keys(post.responses).sort(), ['201', '400', '413', '415', '503']);
+  assert.deepEqual(Object.keys(post.responses).sort(), ['200', '201', '400', '413', '415', '422', '503']);
+  assert.deepEqual(post.parameters.map((p: { in: string; name: string }) => `${p.in}:${p.name}`).sort(), ['header:idempotency-key', 'query:force']);
 });

@@ -21,8 +21,9 @@ describe('experiments API', () => {
     await closeTestApp(app);
   });
 
+  // force: these tests submit the same spec many times and each needs a new experiment (idempotency has its own file).
   async function submit(spec: object = SPEC) {
-    const res = await app.inject({ method: 'POST', url: '/v1/experiments', payload: spec });
+    const res = await app.inject({ method: 'POST', url: '/v1/experiments?force=true', payload: spec });
     assert.equal(res.statusCode, 201, res.body);
     const body = res.json();
     created.push(body.id);

@@ -1,9 +1,19 @@
-// /v1/experiments: submit a spec, read one experiment, list them newest first.
+// /v1/experiments: submit a spec, cancel, read one experiment, list them newest first.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ExperimentSpec } from '@slmlab/core';
 import { checkpointsRepo, experimentsRepo } from '@slmlab/db';
-import { ErrorResponse, ExperimentDetail, ExperimentPage, ExperimentSummary, IdParams, ListQuery } from '../schemas.ts';
+import {
+  ErrorResponse,
+  ExperimentDetail,
+  ExperimentPage,
+  ExperimentSummary,
+  IdParams,
+  ListQuery,
+  SubmitHeaders,
+  SubmitQuery,
+} from '../schemas.ts';
 import { experimentService } from '../services/experiments.ts';
+import type { SubmissionLimits } from '../services/limits.ts';
 import { summaryView } from '../views.ts';
 
 const EXAMPLE_SPEC = {
@@ -13,11 +23,13 @@ const EXAMPLE_SPEC = {
   training: { epochs: 2, windowsPerEpoch: 10000 },
 };
 
-export const experimentRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const experimentRoutes: FastifyPluginAsyncTypebox<{ limits: SubmissionLimits }> = async (app, { limits }) => {
   const service = experimentService({
     experiments: experimentsRepo(app.db),
     checkpoints: checkpointsRepo(app.db),
     queue: app.queue,
+    publishCancel: app.publishCancel,
+    limits,
     log: app.log,
   });
 
@@ -28,16 +40,49 @@ export const experimentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['experiments'],
         summary: 'submit an experiment',
         description:
-          'Validates the spec (omitted settings take the defaults shown), prices it (parameters, study FLOPs), stores it ' +
-          'as queued and enqueues its training job. 201 with Location; 503 when the queue is down (the experiment is then ' +
-          'stored as failed, with the reason).',
+          'Validates the spec (omitted settings take the defaults shown), checks its estimated cost against the server ' +
+          "limits (422), stores it as queued and enqueues its training job: 201 with Location. A repeat is answered 200 " +
+          'with the existing experiment and enqueues nothing: the same Idempotency-Key (with another spec: 422), or, ' +
+          'unless ?force=true, the same resolved spec (name aside) as an experiment that is not failed or cancelled. ' +
+          '503 when the queue is down (the experiment is then stored as failed, with the reason).',
         body: { ...ExperimentSpec, examples: [EXAMPLE_SPEC] },
-        response: { 201: ExperimentSummary, 400: ErrorResponse, 413: ErrorResponse, 415: ErrorResponse, 503: ErrorResponse },
+        querystring: SubmitQuery,
+        headers: SubmitHeaders,
+        response: {
+          200: ExperimentSummary,
+          201: ExperimentSummary,
+          400: ErrorResponse,
+          413: ErrorResponse,
+          415: ErrorResponse,
+          422: ErrorResponse,
+          503: ErrorResponse,
+        },
       },
     },
     async (request, reply) => {
-      const row = await service.submit(request.body);
-      return reply.code(201).header('location', `/v1/experiments/${row.id}`).send(summaryView(row));
+      const idempotencyKey = request.headers['idempotency-key'];
+      const { row, created } = await service.submit(request.body, { force: request.query.force, idempotencyKey });
+      return reply.code(created ? 201 : 200).header('location', `/v1/experiments/${row.id}`).send(summaryView(row));
+    },
+  );
+
+  app.post(
+    '/experiments/:id/cancel',
+    {
+      schema: {
+        tags: ['experiments'],
+        summary: 'cancel an experiment',
+        description:
+          'Queued: its job is removed and it is cancelled (200). Running: its worker is told to stop it, and marks it ' +
+          'cancelled within seconds (202, with cancelRequestedAt set; poll GET for the outcome). Already succeeded, ' +
+          'failed or cancelled: 409 with the status.',
+        params: IdParams,
+        response: { 200: ExperimentSummary, 202: ExperimentSummary, 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const { row, settled } = await service.cancel(request.params.id);
+      return reply.code(settled ? 200 : 202).send(summaryView(row));
     },
   );
 
