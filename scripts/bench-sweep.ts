@@ -39,7 +39,7 @@ async function runSweep(workers: number): Promise<number> {
     const t0 = performance.now();
     const ids: string[] = [];
     for (const spec of SWEEP) {
-      const res = await fetch(`${base}/v1/experiments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
+      const res = await fetch(`${base}/v1/experiments?force=true`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
       if (res.status !== 201) throw new Error(`submission refused: ${res.status} ${await res.text()}`);
       ids.push(((await res.json()) as { id: string }).id);
     }

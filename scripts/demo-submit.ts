@@ -14,11 +14,12 @@ const res = await fetch(`${base}/v1/experiments`, {
   body: JSON.stringify(spec),
 });
 const created = (await res.json()) as { id: string; cost: { params: number; flopsStudy: number } };
-if (res.status !== 201) {
+// 200: the same spec was submitted before and is not failed or cancelled; follow that experiment.
+if (res.status !== 201 && res.status !== 200) {
   console.error(`[slmlab] submission refused (${res.status}):`, JSON.stringify(created, null, 2));
   process.exit(1);
 }
-console.log(`[slmlab] submitted ${res.headers.get('location')}: ${created.cost.params.toLocaleString()} parameters, ` +
+console.log(`[slmlab] ${res.status === 201 ? 'submitted' : 'already submitted'} ${res.headers.get('location')}: ${created.cost.params.toLocaleString()} parameters, ` +
   `${created.cost.flopsStudy.toExponential(2)} FLOPs (study formula)`);
 
 let seen = 0;
