@@ -5,6 +5,7 @@ import { Worker } from 'bullmq';
 import pino from 'pino';
 import { ConfigError, EXPERIMENT_QUEUE, redisOptions } from '@slmlab/core';
 import { checkpointsRepo, createDb, experimentsRepo } from '@slmlab/db';
+import { subscribeCancels } from './cancels.ts';
 import { loadWorkerConfig, type WorkerConfig } from './config.ts';
 import { trainExperimentProcessor } from './jobs/train-experiment.ts';
 import { initBackend } from './ml/backend.ts';
@@ -44,9 +45,14 @@ async function main() {
     lockDuration: config.WORKER_LOCK_MS,
   });
   worker.on('error', (err) => log.error({ err }, 'worker error'));
+  // A cancel for a job this worker runs fires the processor's AbortSignal; for any other job it is a no-op.
+  const cancels = await subscribeCancels(config.REDIS_URL, config.SLMLAB_QUEUE_PREFIX, (id) => {
+    if (worker.cancelJob(id, 'cancelled on request')) log.info({ experimentId: id }, 'cancel requested: aborting the job');
+  }, log);
   worker.on('ready', () => log.info({ queue: EXPERIMENT_QUEUE, concurrency: config.WORKER_CONCURRENCY }, 'waiting for jobs'));
   onShutdown(config, log, async () => {
     await worker.close();
+    await cancels.close();
     await db.$disconnect();
   });
 }
