@@ -16,3 +16,14 @@ test('values are converted, and bad ones are named', () => {
     return true;
   });
 });
+
+test('submission limits: 5e7 parameters, 1e17 training FLOPs, 8 GiB by default; exponents are accepted', () => {
+  const c = loadApiConfig({});
+  assert.deepEqual([c.SLMLAB_MAX_PARAMS, c.SLMLAB_MAX_TRAIN_FLOPS, c.SLMLAB_MAX_EST_MEMORY_BYTES], [50_000_000, 1e17, 8 * 1024 ** 3]);
+  assert.equal(loadApiConfig({ SLMLAB_MAX_TRAIN_FLOPS: '2.5e15' }).SLMLAB_MAX_TRAIN_FLOPS, 2.5e15);
+  assert.throws(() => loadApiConfig({ SLMLAB_MAX_PARAMS: '0', SLMLAB_MAX_EST_MEMORY_BYTES: 'lots' }), (e: unknown) => {
+    assert.ok(e instanceof ConfigError);
+    assert.deepEqual(e.issues.map((i) => i.path).sort(), ['SLMLAB_MAX_EST_MEMORY_BYTES', 'SLMLAB_MAX_PARAMS']);
+    return true;
+  });
+});
