@@ -35,7 +35,7 @@ async function runSweep(workers: number): Promise<number> {
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitFor('the API', async () => ((await fetch(`${base}/readyz`)).ok ? true : undefined), 60_000, procs);
-    for (const w of procs.slice(1)) await waitFor(`${w.name}`, async () => (w.output().includes('waiting for jobs') ? true : undefined), 60_000, [w]);
+    for (const w of procs.slice(1)) await waitFor(`${w.name}`, async () => (w.output().includes('waiting for jobs') ? true : undefined), 180_000, [w]);
     const t0 = performance.now();
     const ids: string[] = [];
     for (const spec of SWEEP) {

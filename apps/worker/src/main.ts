@@ -49,12 +49,14 @@ async function main() {
   const cancels = await subscribeCancels(config.REDIS_URL, config.SLMLAB_QUEUE_PREFIX, (id) => {
     if (worker.cancelJob(id, 'cancelled on request')) log.info({ experimentId: id }, 'cancel requested: aborting the job');
   }, log);
-  worker.on('ready', () => log.info({ queue: EXPERIMENT_QUEUE, concurrency: config.WORKER_CONCURRENCY }, 'waiting for jobs'));
   onShutdown(config, log, async () => {
     await worker.close();
     await cancels.close();
     await db.$disconnect();
   });
+  // After the handlers: a process told to stop while connecting still stops cleanly.
+  await worker.waitUntilReady();
+  log.info({ queue: EXPERIMENT_QUEUE, concurrency: config.WORKER_CONCURRENCY }, 'waiting for jobs');
 }
 
 function loadConfigOrExit(): WorkerConfig {

@@ -115,7 +115,7 @@ async function main() {
 }
 
 function print(rows: Row[], peaks: Record<string, number>) {
-  console.log('\n| variant | model | tokens/s | GFLOP/s | MFU (vs own 1024² matmul) | ×stock tokens/s | wasm heap MiB |');
+  console.log('\n| variant | model | tokens/s | GFLOP/s | MFU (vs own 1024² matmul) | ×stock tokens/s | wasm heap high-water MiB (process so far) |');
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const base = rows.find((b) => b.variant === 'wasm-stock' && b.model === r.model);
