@@ -100,3 +100,20 @@ test("the study's T=128 linear model is priced at its exact parameter count", as
     return e.status === 'succeeded' ? e : undefined;
   }, 180_000, [worker]);
 });
+
+test('a diverging run (NaN loss) fails at once with the reason and is not retried', async () => {
+  const { res, json } = await post({
+    name: 'e2e: diverges',
+    dataset: 'tinyshakespeare',
+    model: { kind: 'mlp', contextLength: 16, hidden: 512, hiddenLayers: 16 },
+    training: { epochs: 1, windowsPerEpoch: 3000, evalWindows: 200, learningRate: 10 },
+  });
+  assert.equal(res.status, 201, JSON.stringify(json));
+  const done = await waitFor('the run to end', async () => {
+    const e = (await (await fetch(`${base}/v1/experiments/${json.id}`)).json()) as any;
+    return ['succeeded', 'failed'].includes(e.status) ? e : undefined;
+  }, 120_000, [worker]);
+  assert.equal(done.status, 'failed');
+  assert.match(done.error, /training diverged: loss is (NaN|-?Infinity) at epoch 1, step \d+/);
+  assert.equal(done.attempts, 1, 'divergence is not retried');
+});
