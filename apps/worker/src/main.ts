@@ -3,7 +3,7 @@
 // lets running ones finish for WORKER_SHUTDOWN_GRACE_S, then exits 128+signal if they have not.
 import { Worker } from 'bullmq';
 import pino from 'pino';
-import { ConfigError, EXPERIMENT_QUEUE, redisOptions } from '@slmlab/core';
+import { ConfigError, EXPERIMENT_QUEUE, redisOptions, withRetries } from '@slmlab/core';
 import { checkpointsRepo, createDb, experimentsRepo } from '@slmlab/db';
 import { subscribeCancels } from './cancels.ts';
 import { loadWorkerConfig, type WorkerConfig } from './config.ts';
@@ -30,8 +30,10 @@ async function main() {
 
   const db = createDb(config.DATABASE_URL);
   const processor = trainExperimentProcessor({
-    experiments: experimentsRepo(db),
-    checkpoints: checkpointsRepo(db),
+    // A brief PostgreSQL outage must not cost a finished epoch or result: every write retries with backoff
+    // (7 tries over ~30 s) before the job fails and BullMQ retries it.
+    experiments: withRetries(experimentsRepo(db), { onRetry: dbRetryLog(log) }),
+    checkpoints: withRetries(checkpointsRepo(db), { onRetry: dbRetryLog(log) }),
     backend,
     peakGflops,
     workerId: config.WORKER_ID,
@@ -92,6 +94,11 @@ function onShutdown(config: WorkerConfig, log: pino.Logger, close: () => Promise
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+function dbRetryLog(log: pino.Logger) {
+  return (err: unknown, attempt: number, delayMs: number) =>
+    log.warn({ err, attempt, delayMs }, 'database unreachable; retrying the write');
 }
 
 function round1(x: number) {

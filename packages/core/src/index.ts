@@ -6,3 +6,5 @@ export * from './spec-hash.ts';
 export * from './queue.ts';
 export * from './config.ts';
 export * from './metrics.ts';
+export * from './unreachable.ts';
+export * from './retry.ts';

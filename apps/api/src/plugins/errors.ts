@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import {
   ConflictError,
   InvalidSpecError,
+  isUnreachableError,
   LimitExceededError,
   NotFoundError,
   schemaIssues,
@@ -56,7 +57,7 @@ export function errorResponse(err: unknown): [number, ErrorBody] {
   }
   if (err instanceof IdempotencyKeyReusedError) return [422, errorBody(err.code, err.message)];
   if (err instanceof UnavailableError) return [503, errorBody(err.code, err.message)];
-  if (isConnectionError(err)) {
+  if (isUnreachableError(err)) {
     return [503, errorBody('unavailable', 'a backing service (database or queue) is unreachable; retry later')];
   }
   const e = err as { statusCode?: unknown; code?: unknown; message?: unknown; validation?: unknown };
@@ -73,19 +74,3 @@ function errorBody(code: string, message: string, issues?: Issue[]): ErrorBody {
   return { error: issues ? { code, message, issues } : { code, message } };
 }
 
-/** Prisma's "cannot reach / lost the server / pool timeout" codes. */
-const PRISMA_UNREACHABLE = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE']);
-/** ioredis/BullMQ say it in words only. */
-const REDIS_DOWN = /Connection is closed|enableOfflineQueue|Stream isn't writeable/;
-
-/** Whether `err`, or an error that caused it, says that PostgreSQL or Redis could not be reached. */
-function isConnectionError(err: unknown, depth = 0): boolean {
-  if (typeof err !== 'object' || err === null || depth > 4) return false;
-  const { code, errorCode, message, cause } = err as Record<string, unknown>;
-  for (const c of [code, errorCode]) {
-    if (typeof c === 'string' && (PRISMA_UNREACHABLE.has(c) || NETWORK_CODES.has(c))) return true;
-  }
-  if (typeof message === 'string' && REDIS_DOWN.test(message)) return true;
-  return isConnectionError(cause, depth + 1);
-}
