@@ -60,7 +60,7 @@ export function dropout(x: tf.Tensor, rate: number, training: boolean, rng: Rng)
   if (!fused) return tf.dropout(x, rate, undefined, rng.int(2 ** 31));
   const scale = 1 / (1 - rate);
   const mask = new Float32Array(x.size);
-  for (let i = 0; i < mask.length; i++) mask[i] = rng.next() >= rate ? scale : 0;
+  rng.fillDropoutMask(mask, rate, scale);
   return tf.mul(x, tf.tensor(mask, x.shape, 'float32'));
 }
 
