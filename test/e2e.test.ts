@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { Queue } from 'bullmq';
 import { EXPERIMENT_QUEUE, redisOptions } from '@slmlab/core';
 import { createDb } from '@slmlab/db';
+import { decodeCheckpoint } from '../apps/worker/src/ml/checkpoint.ts';
 import { freePort, startProcess, stop, waitFor, type Proc } from './helpers/stack.ts';
 
 const prefix = `e2e-${process.pid}`;
@@ -85,6 +86,18 @@ test('a linear model on Tiny Shakespeare goes from POST to a stored result', asy
   const ckpt = await db.checkpoint.findFirstOrThrow({ where: { experimentId: id } });
   assert.equal(ckpt.format, 'slmlab-weights-v1');
   assert.ok(ckpt.sizeBytes > 141_505 * 4, `checkpoint of ${ckpt.sizeBytes} bytes holds every weight`);
+
+  // Listed and downloadable over HTTP, and what comes down is a checkpoint the ML core reads.
+  const list = (await (await fetch(`${base}/v1/experiments/${id}/checkpoints`)).json()) as any;
+  assert.deepEqual(list.items.map((c: any) => [c.id, c.tag, c.epoch]), [[ckpt.id, 'best', done.result.bestEpoch]]);
+  const dl = await fetch(`${base}/v1/experiments/${id}/checkpoints/${ckpt.id}`);
+  assert.equal(dl.status, 200);
+  assert.equal(dl.headers.get('content-type'), 'application/octet-stream');
+  const decoded = decodeCheckpoint(new Uint8Array(await dl.arrayBuffer()));
+  assert.deepEqual(decoded.header.meta['spec'], done.spec);
+  assert.deepEqual([...decoded.values.keys()], ['tok_emb', 'head.w', 'head.b']);
+  assert.deepEqual(decoded.values.get('head.w')!.shape, [16 * 128, 65]);
+  assert.equal((await fetch(`${base}/v1/experiments/${id}/checkpoints/${crypto.randomUUID()}`)).status, 404);
 });
 
 test("the study's T=128 linear model is priced at its exact parameter count", async () => {

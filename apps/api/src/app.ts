@@ -8,6 +8,7 @@ import { errorsPlugin } from './plugins/errors.ts';
 import { queuePlugin } from './plugins/queue.ts';
 import { shared } from './plugins/shared.ts';
 import { swaggerPlugin } from './plugins/swagger.ts';
+import { checkpointRoutes } from './routes/checkpoints.ts';
 import { experimentRoutes } from './routes/experiments.ts';
 import { healthRoutes } from './routes/health.ts';
 import { limitsFromConfig } from './services/limits.ts';
@@ -22,6 +23,7 @@ export const app: FastifyPluginAsync<{ config: ApiConfig }> = shared('slmlab-api
   await fastify.register(queuePlugin, { redisUrl: config.REDIS_URL, prefix: config.SLMLAB_QUEUE_PREFIX });
   await fastify.register(healthRoutes);
   await fastify.register(experimentRoutes, { prefix: '/v1', limits: limitsFromConfig(config) });
+  await fastify.register(checkpointRoutes, { prefix: '/v1' });
 });
 
 export interface BuildAppOptions {

@@ -22,9 +22,12 @@ test('/docs/json is an OpenAPI 3 document of every route', async () => {
   const doc = res.json();
   assert.match(doc.openapi, /^3\./);
   assert.equal(doc.info.title, 'slmlab API');
-  assert.deepEqual(Object.keys(doc.paths).sort(), ['/healthz', '/readyz', '/v1/experiments', '/v1/experiments/{id}', '/v1/experiments/{id}/cancel']);
+  assert.deepEqual(Object.keys(doc.paths).sort(), [
+    '/healthz', '/readyz', '/v1/experiments', '/v1/experiments/{id}', '/v1/experiments/{id}/cancel',
+    '/v1/experiments/{id}/checkpoints', '/v1/experiments/{id}/checkpoints/{checkpointId}',
+  ]);
   assert.deepEqual(Object.keys(doc.paths['/v1/experiments']).sort(), ['get', 'post']);
-  assert.deepEqual(doc.tags.map((t: { name: string }) => t.name), ['experiments', 'health']);
+  assert.deepEqual(doc.tags.map((t: { name: string }) => t.name), ['experiments', 'checkpoints', 'health']);
 });
 
 test('the submission body documents the spec, with an example, and fields with defaults as optional', async () => {

@@ -19,6 +19,7 @@ export const swaggerPlugin: FastifyPluginAsync = shared('swagger', async (app) =
       },
       tags: [
         { name: 'experiments', description: 'submit, read and list experiments' },
+        { name: 'checkpoints', description: 'list and download model checkpoints' },
         { name: 'health', description: 'liveness and readiness probes' },
       ],
     },
