@@ -106,6 +106,12 @@ export const TrainingSettings = Type.Object(
     evalTokens: Type.Optional(
       Type.Integer({ minimum: 2, description: 'evaluate on the first N tokens of valid and test only (word level: 20,000)' }),
     ),
+    maxWallSeconds: Type.Optional(
+      Type.Number({ minimum: 1, maximum: 30 * 24 * 3600, description: 'budget: fail the run once training has taken this long' }),
+    ),
+    maxTrainFlops: Type.Optional(
+      Type.Number({ minimum: 1, description: "budget: fail the run once training has spent this many FLOPs (the cost model's faithful count)" }),
+    ),
   },
   { additionalProperties: false, default: {} },
 );

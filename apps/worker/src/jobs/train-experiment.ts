@@ -1,5 +1,6 @@
 // The BullMQ processor for one experiment: a thin adapter between the queue, the database and the ML core.
-// Failures that a retry cannot fix (bad spec, bad data, divergence) become UnrecoverableError; others retry.
+// Failures that a retry cannot fix (bad spec, bad data, divergence, spent budget) become UnrecoverableError;
+// others retry.
 // A cancelled run (the API's request fired BullMQ's AbortSignal, or the row says so at an epoch's end) is
 // marked cancelled, keeps the epochs it recorded, and is not retried.
 import { UnrecoverableError, type Job } from 'bullmq';
@@ -9,7 +10,7 @@ import type { CheckpointsRepo, ExperimentsRepo } from '@slmlab/db';
 import type { BackendInfo } from '../ml/backend.ts';
 import { CHECKPOINT_FORMAT, encodeCheckpoint } from '../ml/checkpoint.ts';
 import { loadCorpus, type Corpus, type DataLocation } from '../ml/data/index.ts';
-import { DivergenceError, train } from '../ml/train.ts';
+import { BudgetExceededError, DivergenceError, train } from '../ml/train.ts';
 
 export interface TrainJobDeps {
   experiments: ExperimentsRepo;
@@ -129,7 +130,8 @@ function isPermanent(err: unknown): boolean {
   return (
     err instanceof InvalidSpecError ||
     err instanceof DataError ||
-    err instanceof DivergenceError
+    err instanceof DivergenceError ||
+    err instanceof BudgetExceededError
   );
 }
 

@@ -4,7 +4,7 @@ import { parseSpec } from '@slmlab/core';
 import { tf } from './tf.ts';
 import { testBackend } from './test-backend.ts';
 import { tokenizeShakespeare } from './data/tinyshakespeare.ts';
-import { train } from './train.ts';
+import { BudgetExceededError, train } from './train.ts';
 import { evaluate } from './evaluate.ts';
 import { createRng } from './rng.ts';
 
@@ -72,4 +72,18 @@ test('the best-validation weights are restored before testing', async () => {
   assert.equal((await evaluate(model, noise.valid, opts)).nll, best.valNll);
   assert.equal((await evaluate(model, noise.test, opts)).nll, result.testNll);
   model.params.dispose();
+});
+
+test('a spent FLOPs or wall-clock budget stops the run with the reason', async () => {
+  await testBackend();
+  const flops = spec({ kind: 'attention' }, { epochs: 3, maxTrainFlops: 1e6 });
+  await assert.rejects(train(flops, corpus), (e: unknown) => {
+    assert.ok(e instanceof BudgetExceededError);
+    assert.match(e.message, /^budget exceeded: [\d.e+]+ training FLOPs > maxTrainFlops 1\.000e\+6 at epoch 1, step \d+$/);
+    return true;
+  });
+  const wall = spec({ kind: 'transformer', layers: 2 }, { epochs: 50, windowsPerEpoch: 4096, maxWallSeconds: 1 });
+  const t0 = performance.now();
+  await assert.rejects(train(wall, corpus), /budget exceeded: [\d.]+ s of wall-clock time > maxWallSeconds 1 at epoch/);
+  assert.ok(performance.now() - t0 < 10_000, 'stopped soon after the budget');
 });

@@ -1,7 +1,7 @@
 // The training protocol of the study: Adam (β 0.9/0.999, ε 1e-8) at a constant learning rate; each epoch
 // draws `windowsPerEpoch` random windows; validation after every epoch; the best-validation weights are
 // restored before the test NLL is measured. Pure ML: no queue, database or logger (runs from the CLI too).
-import { countParams, type EpochMetrics, type ExperimentSpec } from '@slmlab/core';
+import { countParams, forwardFlopsPerWindow, type EpochMetrics, type ExperimentSpec } from '@slmlab/core';
 import { tf } from './tf.ts';
 import type { Corpus } from './data/index.ts';
 import { epochBatchSizes, randomBatch } from './data/windows.ts';
@@ -61,7 +61,7 @@ export async function train(spec: ExperimentSpec, corpus: Corpus, hooks: TrainHo
   const optimizer = tf.train.adam(t.learningRate, 0.9, 0.999, 1e-8);
   const evalOpts = { contextLength: T, windows: t.evalWindows, batchSize: t.batchSize };
   const batchSizes = epochBatchSizes(t.windowsPerEpoch, t.batchSize);
-  const clock = progressClock(batchSizes.length * t.epochs, hooks);
+  const clock = progressClock(batchSizes.length * t.epochs, hooks, budgetCheck(spec, corpus.vocab.length, started));
   const epochs: EpochMetrics[] = [];
   let best: { valNll: number; epoch: number; weights: Map<string, tf.Tensor> } | undefined;
   try {
@@ -127,6 +127,30 @@ async function trainEpoch(
   return sum / batchSizes.length;
 }
 
+/** The spec's wall-clock or FLOPs budget ran out: the run fails with the reason, without retrying. */
+export class BudgetExceededError extends Error {
+  constructor(what: string, epoch: number, step: number) {
+    super(`budget exceeded: ${what} at epoch ${epoch}, step ${step}`);
+    this.name = 'BudgetExceededError';
+  }
+}
+
+/** Throws BudgetExceededError when a budget of the spec is spent (checked after every step). */
+function budgetCheck(spec: ExperimentSpec, vocabSize: number, started: number) {
+  const { maxWallSeconds, maxTrainFlops } = spec.training;
+  const flopsPerToken = (3 * forwardFlopsPerWindow(spec, vocabSize)) / spec.model.contextLength;
+  return (epoch: number, step: number, tokens: number) => {
+    const seconds = elapsed(started);
+    if (maxWallSeconds !== undefined && seconds > maxWallSeconds) {
+      throw new BudgetExceededError(`${seconds.toFixed(1)} s of wall-clock time > maxWallSeconds ${maxWallSeconds}`, epoch, step);
+    }
+    const flops = tokens * flopsPerToken;
+    if (maxTrainFlops !== undefined && flops > maxTrainFlops) {
+      throw new BudgetExceededError(`${flops.toExponential(3)} training FLOPs > maxTrainFlops ${maxTrainFlops.toExponential(3)}`, epoch, step);
+    }
+  };
+}
+
 /** Training loss became NaN or infinite: more steps cannot recover it, so the run fails without retrying. */
 export class DivergenceError extends Error {
   constructor(epoch: number, step: number, value: number) {
@@ -137,8 +161,8 @@ export class DivergenceError extends Error {
 
 type ProgressClock = ReturnType<typeof progressClock>;
 
-/** Counts steps and tokens, reports progress at most every `progressEveryMs`, and yields to the event loop. */
-function progressClock(totalSteps: number, hooks: TrainHooks) {
+/** Counts steps and tokens, checks budgets, reports progress at most every `progressEveryMs`, and yields to the event loop. */
+function progressClock(totalSteps: number, hooks: TrainHooks, afterStep: (epoch: number, step: number, tokens: number) => void) {
   const every = hooks.progressEveryMs ?? 1000;
   let lastReport = performance.now();
   let lastYield = performance.now();
@@ -150,6 +174,7 @@ function progressClock(totalSteps: number, hooks: TrainHooks) {
       state.step++;
       state.tokens += tokens;
       state.trainSeconds += seconds;
+      afterStep(epoch, state.step, state.tokens);
       const now = performance.now();
       if (hooks.onProgress && now - lastReport >= every) {
         lastReport = now;
