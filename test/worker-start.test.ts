@@ -28,3 +28,10 @@ test('a worker with an invalid setting exits at once, naming the variable', asyn
   assert.equal(await worker.exited, 1);
   assert.match(worker.output(), /WORKER_CONCURRENCY: must be integer \(got "lots"\)/);
 });
+
+test('SIGTERM during start-up (backend set-up, peak measurement) still stops the worker cleanly', async () => {
+  const worker = startProcess('worker', 'apps/worker/src/main.ts', { LOG_LEVEL: 'info', SLMLAB_QUEUE_PREFIX: `start-early-${process.pid}` });
+  await waitFor('the worker to start', async () => (worker.output().includes('worker starting') ? true : undefined), 60_000, [worker]);
+  assert.ok(!worker.output().includes('waiting for jobs'), 'still starting when the signal comes');
+  assert.equal(await stop(worker), 0, worker.output());
+});

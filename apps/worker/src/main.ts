@@ -16,6 +16,15 @@ async function main() {
   const log = pino({ level: config.LOG_LEVEL, base: { service: 'worker', workerId: config.WORKER_ID } });
   // A stray rejection (e.g. a progress update that lost its Redis connection) must not kill training.
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+  // Signal handlers first: a SIGTERM during start-up (loading tfjs takes seconds) must also stop cleanly,
+  // closing whatever exists by then: the worker first (it waits for its running job), the database last.
+  const open: { worker?: Worker; cancels?: { close(): Promise<unknown> }; db?: ReturnType<typeof createDb> } = {};
+  onShutdown(config, log, async () => {
+    await open.worker?.close();
+    await open.cancels?.close();
+    await open.db?.$disconnect();
+  });
+  log.info({ backend: config.SLMLAB_BACKEND, queue: EXPERIMENT_QUEUE, prefix: config.SLMLAB_QUEUE_PREFIX }, 'worker starting');
   const backend = await initBackend(config.SLMLAB_BACKEND);
   if (config.SLMLAB_REQUIRE_GPU && !backend.gpu) {
     log.fatal({ backend: backend.name, device: backend.device, skipped: backend.skipped }, 'SLMLAB_REQUIRE_GPU is set but no GPU is in use');
@@ -28,7 +37,7 @@ async function main() {
     'tfjs backend ready',
   );
 
-  const db = createDb(config.DATABASE_URL);
+  const db = (open.db = createDb(config.DATABASE_URL));
   const processor = trainExperimentProcessor({
     // A brief PostgreSQL outage must not cost a finished epoch or result: every write retries with backoff
     // (7 tries over ~30 s) before the job fails and BullMQ retries it.
@@ -47,16 +56,12 @@ async function main() {
     lockDuration: config.WORKER_LOCK_MS,
   });
   worker.on('error', (err) => log.error({ err }, 'worker error'));
+  open.worker = worker;
   // A cancel for a job this worker runs fires the processor's AbortSignal; for any other job it is a no-op.
   const cancels = await subscribeCancels(config.REDIS_URL, config.SLMLAB_QUEUE_PREFIX, (id) => {
     if (worker.cancelJob(id, 'cancelled on request')) log.info({ experimentId: id }, 'cancel requested: aborting the job');
   }, log);
-  onShutdown(config, log, async () => {
-    await worker.close();
-    await cancels.close();
-    await db.$disconnect();
-  });
-  // After the handlers: a process told to stop while connecting still stops cleanly.
+  open.cancels = cancels;
   await worker.waitUntilReady();
   log.info({ queue: EXPERIMENT_QUEUE, concurrency: config.WORKER_CONCURRENCY }, 'waiting for jobs');
 }
