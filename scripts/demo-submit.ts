@@ -8,7 +8,8 @@ const spec = {
   training: { epochs: 2, windowsPerEpoch: 10_000, evalWindows: 5_000 },
 };
 
-const res = await fetch(`${base}/v1/experiments`, {
+// ?force=true: the demo shows the whole path every time, so it asks for a new run even if this spec ran before.
+const res = await fetch(`${base}/v1/experiments?force=true`, {
   method: 'POST',
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify(spec),
