@@ -6,14 +6,7 @@
 // so always hands the stock kernel the untransposed batch-1 case. kernels.test.ts checks values and gradients against the stock kernel.
 import { tf } from '../tf.ts';
 
-import { wasmKernelOverride, type KernelArgs, type KernelFn } from './override.ts';
-
-interface WasmBackendLike {
-  disposeData(dataId: object): void;
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  /** A view of the tensor's memory; invalid once the wasm heap grows (any allocation), so fetch it afresh. */
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
+import { wasmKernelOverride, type KernelArgs, type KernelFn, type WasmBackendLike } from './override.ts';
 
 let stock: KernelFn;
 const override = wasmKernelOverride(tf.BatchMatMul, (original) => {

@@ -4,12 +4,7 @@
 // (A product with a row of ones on XNNPACK was tried: packing the [N, C] operand made it slower.)
 // Registered through the public kernel API; fast-sum.test.ts compares it with the stock kernel.
 import { tf } from '../tf.ts';
-import { wasmKernelOverride, type KernelArgs, type KernelFn } from './override.ts';
-
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
+import { wasmKernelOverride, type KernelArgs, type KernelFn, type WasmBackendLike } from './override.ts';
 
 let stock: KernelFn;
 const override = wasmKernelOverride(tf.Sum, (original) => {

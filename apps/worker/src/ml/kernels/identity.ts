@@ -3,15 +3,11 @@
 // immutable, and the backend counts references, as the wasm Reshape kernel already does). Sharing removes a
 // full copy of most activations every training step.
 import { tf } from '../tf.ts';
-import { wasmKernelOverride } from './override.ts';
-
-interface RefCounting {
-  incRef(dataId: object): void;
-}
+import { wasmKernelOverride, type WasmBackendLike } from './override.ts';
 
 const override = wasmKernelOverride(tf.Identity, () => ({ inputs, backend }) => {
   const x = (inputs as { x: tf.TensorInfo }).x;
-  (backend as RefCounting).incRef(x.dataId);
+  (backend as WasmBackendLike).incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 });
 

@@ -5,6 +5,15 @@ import { tf } from '../tf.ts';
 export type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap };
 export type KernelFn = (args: KernelArgs) => tf.TensorInfo;
 
+/** The parts of tfjs-backend-wasm's BackendWasm that our kernels use (it exports no such type). */
+export interface WasmBackendLike {
+  disposeData(dataId: object): void;
+  incRef(dataId: object): void;
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  /** A view of the tensor's memory; invalid once the wasm heap grows (any allocation), so fetch it afresh. */
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+}
+
 export function wasmKernelOverride(kernelName: string, wrap: (stock: KernelFn) => KernelFn) {
   let stock: tf.KernelConfig | undefined;
   return {
