@@ -1,14 +1,19 @@
 // The training protocol of the study: Adam (β 0.9/0.999, ε 1e-8) at a constant learning rate; each epoch
 // draws `windowsPerEpoch` random windows; validation after every epoch; the best-validation weights are
 // restored before the test NLL is measured. Pure ML: no queue, database or logger (runs from the CLI too).
-import { countParams, forwardFlopsPerWindow, type EpochMetrics, type ExperimentSpec } from '@slmlab/core';
+// A run can checkpoint its whole state (train-state.ts) and resume from one, taking the same steps it would
+// have taken uninterrupted.
+import { countParams, forwardFlopsPerWindow, specHash, type EpochMetrics, type ExperimentSpec } from '@slmlab/core';
 import { tf } from './tf.ts';
 import type { Corpus } from './data/index.ts';
 import { epochBatchSizes, randomBatch } from './data/windows.ts';
 import { evaluate } from './evaluate.ts';
 import { batchNll } from './loss.ts';
 import { buildModel, type LanguageModel } from './models/index.ts';
-import { createRng, deriveSeed } from './rng.ts';
+import { createRng, deriveSeed, type Rng } from './rng.ts';
+import { adamScalars, adamTensors, createAdam, restoreAdam } from './adam-state.ts';
+import { loadTensors } from './checkpoint.ts';
+import { encodeTrainState, type TrainPosition, type TrainState } from './train-state.ts';
 
 export type { EpochMetrics };
 
@@ -21,12 +26,32 @@ export interface Progress {
   etaSeconds: number;
 }
 
+export interface CheckpointAt {
+  epoch: number;
+  step: number;
+  /** epoch: an epoch ended; steps/time: the policy's cadence; stop: the run was asked to stop. */
+  reason: 'epoch' | 'steps' | 'time' | 'stop';
+}
+
+/** When to write the training state, and where (the caller stores the bytes). Epoch ends always write. */
+export interface CheckpointPolicy {
+  everySteps?: number;
+  everySeconds?: number;
+  /** Stored in the state's `meta.extra`. */
+  extra?: Record<string, unknown>;
+  save(bytes: Uint8Array, at: CheckpointAt): Promise<void>;
+}
+
 export interface TrainHooks {
   onEpoch?(m: EpochMetrics): Promise<void> | void;
   /** Called at most every `progressEveryMs` (default 1 s). */
   onProgress?(p: Progress): void;
   progressEveryMs?: number;
+  /** Aborting stops the run before its next step with TrainingStopped (after a `stop` checkpoint, if any). */
   signal?: AbortSignal;
+  checkpoint?: CheckpointPolicy;
+  /** Continue this saved state (decodeTrainState) instead of starting afresh. */
+  resume?: TrainState;
 }
 
 export interface TrainResult {
@@ -40,6 +65,8 @@ export interface TrainResult {
   wallSeconds: number;
   /** Training tokens per second (evaluation time excluded). */
   tokensPerSec: number;
+  /** The step the run resumed after (0: it started from scratch). */
+  resumedFromStep: number;
 }
 
 export interface TrainRun {
@@ -48,83 +75,177 @@ export interface TrainRun {
   model: LanguageModel;
 }
 
+/** Everything a run carries from step to step: what a checkpoint saves. */
+interface Run {
+  spec: ExperimentSpec;
+  model: LanguageModel;
+  optimizer: tf.AdamOptimizer;
+  sampler: Rng;
+  dropoutRng: Rng;
+  pos: TrainPosition;
+  clock: ProgressClock;
+  epochs: EpochMetrics[];
+  best?: { valNll: number; epoch: number; weights: Map<string, tf.Tensor> };
+  lastCheckpoint: number;
+}
+
 export async function train(spec: ExperimentSpec, corpus: Corpus, hooks: TrainHooks = {}): Promise<TrainRun> {
-  const { training: t, model: m } = spec;
-  const T = m.contextLength;
-  const started = performance.now();
-  const model = buildModel(spec, corpus.vocab.length, createRng(deriveSeed(t.seed, 'init')), createRng(deriveSeed(t.seed, 'dropout')));
-  checkParamCount(spec, corpus.vocab.length, model);
-  const sampler = createRng(deriveSeed(t.seed, 'sample'));
+  const t = spec.training;
+  const run = startRun(spec, corpus.vocab.length, hooks);
+  const resumedFromStep = run.clock.step;
   const trainTokens = t.trainTokens ? corpus.train.subarray(0, t.trainTokens) : corpus.train;
   const valid = t.evalTokens ? corpus.valid.subarray(0, t.evalTokens) : corpus.valid;
   const test = t.evalTokens ? corpus.test.subarray(0, t.evalTokens) : corpus.test;
-  const optimizer = tf.train.adam(t.learningRate, 0.9, 0.999, 1e-8);
-  const evalOpts = { contextLength: T, windows: t.evalWindows, batchSize: t.batchSize };
+  const evalOpts = { contextLength: spec.model.contextLength, windows: t.evalWindows, batchSize: t.batchSize };
   const batchSizes = epochBatchSizes(t.windowsPerEpoch, t.batchSize);
-  const clock = progressClock(batchSizes.length * t.epochs, hooks, budgetCheck(spec, corpus.vocab.length, started));
-  const epochs: EpochMetrics[] = [];
-  let best: { valNll: number; epoch: number; weights: Map<string, tf.Tensor> } | undefined;
   try {
-    for (let epoch = 1; epoch <= t.epochs; epoch++) {
-      const trainNll = await trainEpoch(model, optimizer, trainTokens, T, batchSizes, sampler, clock, epoch, hooks);
-      const val = await evaluate(model, valid, evalOpts);
-      const valNll = val.nll;
-      const point: EpochMetrics = { epoch, step: clock.step, tokens: clock.tokens, seconds: elapsed(started), trainNll, valNll };
+    while (run.pos.epoch <= t.epochs) {
+      const epoch = run.pos.epoch;
+      await trainEpoch(run, trainTokens, batchSizes, hooks);
+      const trainNll = run.pos.lossSum / batchSizes.length;
+      const val = await evaluate(run.model, valid, evalOpts);
+      const point: EpochMetrics = { epoch, step: run.clock.step, tokens: run.clock.tokens, seconds: run.clock.wallSeconds(), trainNll, valNll: val.nll };
       if (val.allTokensNll !== undefined) point.valNllAllTokens = val.allTokensNll;
-      epochs.push(point);
-      if (!best || valNll < best.valNll) best = replaceSnapshot(best, model, valNll, epoch);
+      run.epochs.push(point);
+      if (!run.best || val.nll < run.best.valNll) run.best = replaceSnapshot(run.best, run.model, val.nll, epoch);
+      run.pos = { epoch: epoch + 1, batchInEpoch: 0, lossSum: 0 };
       await hooks.onEpoch?.(point);
+      await saveCheckpoint(run, hooks, 'epoch');
     }
-    restore(model, best!.weights);
-    const tested = await evaluate(model, test, evalOpts);
+    restore(run.model, run.best!.weights);
+    const tested = await evaluate(run.model, test, evalOpts);
     const result: TrainResult = {
-      params: model.params.count(),
-      bestValNll: best!.valNll,
-      bestEpoch: best!.epoch,
+      params: run.model.params.count(),
+      bestValNll: run.best!.valNll,
+      bestEpoch: run.best!.epoch,
       testNll: tested.nll,
       ...(tested.allTokensNll !== undefined ? { testNllAllTokens: tested.allTokensNll } : {}),
-      epochs,
-      wallSeconds: elapsed(started),
-      tokensPerSec: clock.tokens / Math.max(clock.trainSeconds, 1e-9),
+      epochs: run.epochs,
+      wallSeconds: run.clock.wallSeconds(),
+      tokensPerSec: run.clock.tokens / Math.max(run.clock.trainSeconds, 1e-9),
+      resumedFromStep,
     };
-    return { result, model };
+    return { result, model: run.model };
   } catch (err) {
-    model.params.dispose();
+    if (err instanceof TrainingStopped) await saveCheckpoint(run, hooks, 'stop');
+    run.model.params.dispose();
     throw err;
   } finally {
-    best?.weights.forEach((w) => w.dispose());
-    optimizer.dispose();
+    run.best?.weights.forEach((w) => w.dispose());
+    run.optimizer.dispose();
   }
 }
 
-async function trainEpoch(
-  model: LanguageModel,
-  optimizer: tf.Optimizer,
-  tokens: Int32Array,
-  T: number,
-  batchSizes: number[],
-  sampler: ReturnType<typeof createRng>,
-  clock: ProgressClock,
-  epoch: number,
-  hooks: TrainHooks,
-): Promise<number> {
-  let sum = 0;
+/** A fresh run, or the saved one put back exactly as it was. */
+function startRun(spec: ExperimentSpec, vocabSize: number, hooks: TrainHooks): Run {
+  const seed = spec.training.seed;
+  const saved = hooks.resume?.meta;
+  const dropoutRng = createRng(deriveSeed(seed, 'dropout'), saved?.rng.dropout);
+  const model = buildModel(spec, vocabSize, createRng(deriveSeed(seed, 'init')), dropoutRng);
+  checkParamCount(spec, vocabSize, model);
+  const run: Run = {
+    spec,
+    model,
+    optimizer: createAdam(spec.training.learningRate),
+    sampler: createRng(deriveSeed(seed, 'sample'), saved?.rng.sampler),
+    dropoutRng,
+    pos: saved ? { ...saved.position } : { epoch: 1, batchInEpoch: 0, lossSum: 0 },
+    clock: progressClock(spec, vocabSize, hooks, saved?.counters),
+    epochs: saved ? [...saved.epochs] : [],
+    lastCheckpoint: performance.now(),
+  };
+  if (hooks.resume) {
+    try {
+      restoreSaved(run, hooks.resume);
+    } catch (err) {
+      model.params.dispose();
+      run.optimizer.dispose();
+      throw err;
+    }
+  }
+  return run;
+}
+
+function restoreSaved(run: Run, state: TrainState) {
+  loadTensors(run.model.params, state.tensors, 'model/');
+  restoreAdam(run.optimizer, run.model.params, state.meta.adam, state.tensors);
+  const best = state.meta.best;
+  if (best) {
+    const weights = new Map<string, tf.Tensor>();
+    for (const name of run.model.params.vars.keys()) {
+      const s = state.tensors.get(`best/${name}`);
+      if (!s) throw new Error(`checkpoint has no tensor best/${name}`);
+      weights.set(name, tf.tensor(s.data, s.shape, 'float32'));
+    }
+    run.best = { ...best, weights };
+  }
+}
+
+async function trainEpoch(run: Run, tokens: Int32Array, batchSizes: number[], hooks: TrainHooks): Promise<void> {
+  const { model, optimizer } = run;
+  const T = run.spec.model.contextLength;
   const targets = model.objective === 'all-tokens' ? 'all' : 'last';
-  for (const size of batchSizes) {
-    hooks.signal?.throwIfAborted();
-    const batch = randomBatch(tokens, T, size, sampler, targets);
+  // Adam's slot i belongs to varList[i]: a fixed order lets a checkpoint put the moments back (adam-state.ts).
+  const varList = [...model.params.vars.values()];
+  while (run.pos.batchInEpoch < batchSizes.length) {
+    if (hooks.signal?.aborted) throw new TrainingStopped(hooks.signal.reason);
+    const size = batchSizes[run.pos.batchInEpoch]!;
+    const batch = randomBatch(tokens, T, size, run.sampler, targets);
     const t0 = performance.now();
     const loss = tf.tidy(() => {
       const x = tf.tensor2d(batch.x, [size, T], 'int32');
-      return optimizer.minimize(() => batchNll(model.logits(x, true), batch.y), true)!;
+      return optimizer.minimize(() => batchNll(model.logits(x, true), batch.y), true, varList)!;
     });
     const value = (await loss.data())[0]!;
     loss.dispose();
-    if (!Number.isFinite(value)) throw new DivergenceError(epoch, clock.step + 1, value);
-    sum += value;
-    await clock.tick(epoch, size * T, (performance.now() - t0) / 1000, value);
+    if (!Number.isFinite(value)) throw new DivergenceError(run.pos.epoch, run.clock.step + 1, value);
+    run.pos.lossSum += value;
+    run.pos.batchInEpoch++;
+    await run.clock.tick(run.pos.epoch, size * T, (performance.now() - t0) / 1000, value);
+    await checkpointOnCadence(run, hooks);
   }
-  return sum / batchSizes.length;
+}
+
+async function checkpointOnCadence(run: Run, hooks: TrainHooks) {
+  const policy = hooks.checkpoint;
+  if (!policy) return;
+  if (policy.everySteps && run.clock.step % policy.everySteps === 0) await saveCheckpoint(run, hooks, 'steps');
+  else if (policy.everySeconds && performance.now() - run.lastCheckpoint >= policy.everySeconds * 1000) await saveCheckpoint(run, hooks, 'time');
+}
+
+async function saveCheckpoint(run: Run, hooks: TrainHooks, reason: CheckpointAt['reason']) {
+  const policy = hooks.checkpoint;
+  if (!policy) return;
+  const names = [...run.model.params.vars.entries()];
+  const tensors: [string, tf.Tensor][] = [
+    ...names.map(([n, v]): [string, tf.Tensor] => [`model/${n}`, v]),
+    ...[...(run.best?.weights ?? [])].map(([n, v]): [string, tf.Tensor] => [`best/${n}`, v]),
+    ...adamTensors(run.optimizer, run.model.params),
+  ];
+  const bytes = await encodeTrainState(
+    {
+      specHash: specHash(run.spec),
+      spec: run.spec,
+      position: { ...run.pos },
+      counters: run.clock.counters(),
+      epochs: run.epochs,
+      best: run.best ? { valNll: run.best.valNll, epoch: run.best.epoch } : null,
+      rng: { sampler: run.sampler.state(), dropout: run.dropoutRng.state() },
+      adam: await adamScalars(run.optimizer),
+      extra: policy.extra ?? {},
+    },
+    tensors,
+  );
+  await policy.save(bytes, { epoch: run.pos.epoch, step: run.clock.step, reason });
+  run.lastCheckpoint = performance.now();
+}
+
+/** The run's signal was aborted: it stopped at a step boundary (its state is consistent and was checkpointed). */
+export class TrainingStopped extends Error {
+  constructor(readonly reason: unknown) {
+    super(`training stopped: ${reason instanceof Error ? reason.message : String(reason)}`);
+    this.name = 'TrainingStopped';
+  }
 }
 
 /** The spec's wall-clock or FLOPs budget ran out: the run fails with the reason, without retrying. */
@@ -136,11 +257,10 @@ export class BudgetExceededError extends Error {
 }
 
 /** Throws BudgetExceededError when a budget of the spec is spent (checked after every step). */
-function budgetCheck(spec: ExperimentSpec, vocabSize: number, started: number) {
+function budgetCheck(spec: ExperimentSpec, vocabSize: number) {
   const { maxWallSeconds, maxTrainFlops } = spec.training;
   const flopsPerToken = (3 * forwardFlopsPerWindow(spec, vocabSize)) / spec.model.contextLength;
-  return (epoch: number, step: number, tokens: number) => {
-    const seconds = elapsed(started);
+  return (epoch: number, step: number, tokens: number, seconds: number) => {
     if (maxWallSeconds !== undefined && seconds > maxWallSeconds) {
       throw new BudgetExceededError(`${seconds.toFixed(1)} s of wall-clock time > maxWallSeconds ${maxWallSeconds}`, epoch, step);
     }
@@ -161,20 +281,29 @@ export class DivergenceError extends Error {
 
 type ProgressClock = ReturnType<typeof progressClock>;
 
-/** Counts steps and tokens, checks budgets, reports progress at most every `progressEveryMs`, and yields to the event loop. */
-function progressClock(totalSteps: number, hooks: TrainHooks, afterStep: (epoch: number, step: number, tokens: number) => void) {
+/**
+ * Counts steps, tokens and seconds (continuing a resumed run's counts: budgets span attempts), checks budgets,
+ * reports progress at most every `progressEveryMs`, and yields to the event loop.
+ */
+function progressClock(spec: ExperimentSpec, vocabSize: number, hooks: TrainHooks, from?: { step: number; tokens: number; trainSeconds: number; wallSeconds: number }) {
+  const t = spec.training;
+  const totalSteps = epochBatchSizes(t.windowsPerEpoch, t.batchSize).length * t.epochs;
+  const afterStep = budgetCheck(spec, vocabSize);
   const every = hooks.progressEveryMs ?? 1000;
+  const started = performance.now() - (from?.wallSeconds ?? 0) * 1000;
   let lastReport = performance.now();
   let lastYield = performance.now();
   const state = {
-    step: 0,
-    tokens: 0,
-    trainSeconds: 0,
+    step: from?.step ?? 0,
+    tokens: from?.tokens ?? 0,
+    trainSeconds: from?.trainSeconds ?? 0,
+    wallSeconds: () => (performance.now() - started) / 1000,
+    counters: () => ({ step: state.step, tokens: state.tokens, trainSeconds: state.trainSeconds, wallSeconds: state.wallSeconds() }),
     async tick(epoch: number, tokens: number, seconds: number, loss: number) {
       state.step++;
       state.tokens += tokens;
       state.trainSeconds += seconds;
-      afterStep(epoch, state.step, state.tokens);
+      afterStep(epoch, state.step, state.tokens, state.wallSeconds());
       const now = performance.now();
       if (hooks.onProgress && now - lastReport >= every) {
         lastReport = now;
@@ -216,8 +345,4 @@ function checkParamCount(spec: ExperimentSpec, vocabSize: number, model: Languag
     model.params.dispose();
     throw new Error(`model has ${actual} parameters but the cost model expects ${expected}`);
   }
-}
-
-function elapsed(since: number): number {
-  return (performance.now() - since) / 1000;
 }
