@@ -17,7 +17,14 @@ export const WorkerEnv = Type.Object({
   SLMLAB_ALLOW_DOWNLOAD: Type.Boolean({ default: true }),
   /** How long a job's lock lives without renewal; a dead worker's job is picked up again after about this long. */
   WORKER_LOCK_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000 }),
-  /** Seconds SIGTERM waits for running jobs before the process exits anyway (they are retried elsewhere). */
+  /** Checkpoint the whole training state every N steps (0: off); epoch ends always checkpoint. */
+  SLMLAB_CHECKPOINT_EVERY_STEPS: Type.Integer({ minimum: 0, default: 0 }),
+  /** …and at least every this many seconds of training (0: off). A crash loses at most this much work. */
+  SLMLAB_CHECKPOINT_EVERY_SECONDS: Type.Number({ minimum: 0, default: 300 }),
+  /**
+   * Seconds SIGTERM waits for running jobs before the process exits anyway. A running job checkpoints at its
+   * next step and goes back to the queue, so this only bounds a step that is stuck.
+   */
   WORKER_SHUTDOWN_GRACE_S: Type.Integer({ minimum: 1, maximum: 3600, default: 60 }),
 });
 

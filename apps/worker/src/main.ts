@@ -1,13 +1,14 @@
 // Worker process: picks the TensorFlow.js backend, then trains experiments from the BullMQ queue.
 // Scale by running more processes (one per GPU; on CPU, see docs/operations.md). SIGTERM stops taking jobs,
-// lets running ones finish for WORKER_SHUTDOWN_GRACE_S, then exits 128+signal if they have not.
+// stops running ones at their next step (they checkpoint and go back to the queue), and exits 128+signal if
+// that takes longer than WORKER_SHUTDOWN_GRACE_S.
 import { Worker } from 'bullmq';
 import pino from 'pino';
 import { ConfigError, EXPERIMENT_QUEUE, redisOptions, withRetries } from '@slmlab/core';
 import { checkpointsRepo, createDb, experimentsRepo } from '@slmlab/db';
 import { subscribeCancels } from './cancels.ts';
 import { loadWorkerConfig, type WorkerConfig } from './config.ts';
-import { trainExperimentProcessor } from './jobs/train-experiment.ts';
+import { SHUTDOWN_REASON, trainExperimentProcessor } from './jobs/train-experiment.ts';
 import { initBackend } from './ml/backend.ts';
 import { measurePeakGflops } from './ml/peak.ts';
 
@@ -20,6 +21,8 @@ async function main() {
   // closing whatever exists by then: the worker first (it waits for its running job), the database last.
   const open: { worker?: Worker; cancels?: { close(): Promise<unknown> }; db?: ReturnType<typeof createDb> } = {};
   onShutdown(config, log, async () => {
+    // Running jobs stop at their next step, checkpoint and go back to the queue (train-experiment.ts).
+    open.worker?.cancelAllJobs(SHUTDOWN_REASON);
     await open.worker?.close();
     await open.cancels?.close();
     await open.db?.$disconnect();
@@ -47,6 +50,7 @@ async function main() {
     peakGflops,
     workerId: config.WORKER_ID,
     data: { dataDir: config.SLMLAB_DATA_DIR, allowDownload: config.SLMLAB_ALLOW_DOWNLOAD },
+    checkpointEvery: { steps: config.SLMLAB_CHECKPOINT_EVERY_STEPS, seconds: config.SLMLAB_CHECKPOINT_EVERY_SECONDS },
     log,
   });
   const worker = new Worker(EXPERIMENT_QUEUE, processor, {
@@ -54,6 +58,8 @@ async function main() {
     prefix: config.SLMLAB_QUEUE_PREFIX,
     concurrency: config.WORKER_CONCURRENCY,
     lockDuration: config.WORKER_LOCK_MS,
+    // How often this worker looks for jobs whose worker died (lock expired) and puts them back in the queue.
+    stalledInterval: config.WORKER_LOCK_MS,
   });
   worker.on('error', (err) => log.error({ err }, 'worker error'));
   open.worker = worker;
@@ -84,7 +90,7 @@ function onShutdown(config: WorkerConfig, log: pino.Logger, close: () => Promise
     const code = 128 + (signal === 'SIGINT' ? 2 : 15);
     if (stopping) process.exit(code); // a second signal: do not wait any longer
     stopping = true;
-    log.info({ signal }, 'stopping: no new jobs, waiting for running ones');
+    log.info({ signal }, 'stopping: no new jobs; running ones checkpoint and go back to the queue');
     setTimeout(() => {
       log.warn('running jobs did not finish in time; exiting (BullMQ will retry them)');
       process.exit(code);

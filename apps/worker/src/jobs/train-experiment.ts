@@ -2,15 +2,21 @@
 // Failures that a retry cannot fix (bad spec, bad data, divergence, spent budget) become UnrecoverableError;
 // others retry.
 // A cancelled run (the API's request fired BullMQ's AbortSignal, or the row says so at an epoch's end) is
-// marked cancelled, keeps the epochs it recorded, and is not retried.
-import { UnrecoverableError, type Job } from 'bullmq';
+// marked cancelled, keeps the epochs it recorded and its last checkpoint, and is not retried. A run stopped
+// because its worker shuts down checkpoints and goes back to the queue. Every run starts from its experiment's
+// latest training-state checkpoint when there is one (docs/reliability.md).
+import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { DataError, InvalidSpecError, forwardFlopsPerWindow, parseSpec, type TrainJobData } from '@slmlab/core';
+import { DataError, InvalidSpecError, forwardFlopsPerWindow, parseSpec, type ExperimentSpec, type TrainJobData } from '@slmlab/core';
 import type { CheckpointsRepo, ExperimentsRepo } from '@slmlab/db';
 import type { BackendInfo } from '../ml/backend.ts';
-import { CHECKPOINT_FORMAT, encodeCheckpoint } from '../ml/checkpoint.ts';
+import { CHECKPOINT_FORMAT, encodeCheckpoint, STATE_FORMAT } from '../ml/checkpoint.ts';
 import { loadCorpus, type Corpus, type DataLocation } from '../ml/data/index.ts';
-import { BudgetExceededError, DivergenceError, train } from '../ml/train.ts';
+import { BudgetExceededError, DivergenceError, train, type CheckpointAt } from '../ml/train.ts';
+import { decodeTrainState, type TrainState } from '../ml/train-state.ts';
+
+/** The abort reason main.ts gives running jobs on SIGTERM: checkpoint and requeue, not cancel. */
+export const SHUTDOWN_REASON = 'worker shutting down';
 
 export interface TrainJobDeps {
   experiments: ExperimentsRepo;
@@ -20,13 +26,15 @@ export interface TrainJobDeps {
   peakGflops: number;
   workerId: string;
   data: DataLocation;
+  /** Training-state checkpoint cadence besides epoch ends (0: off). */
+  checkpointEvery: { steps: number; seconds: number };
   log: Logger;
 }
 
 export function trainExperimentProcessor(deps: TrainJobDeps) {
   const corpora = corpusCache(deps.data);
   // The processor takes BullMQ's signal (its third parameter): Worker.cancelJob(id) aborts it.
-  return async (job: Job<TrainJobData>, _token?: string, signal?: AbortSignal) => {
+  return async (job: Job<TrainJobData>, token?: string, signal?: AbortSignal) => {
     const id = job.data.experimentId;
     const log = deps.log.child({ experimentId: id, jobId: job.id, attempt: job.attemptsMade + 1 });
     // Fallback for a cancel message this worker did not hear: the epoch hook aborts when the row asks for it.
@@ -35,6 +43,7 @@ export function trainExperimentProcessor(deps: TrainJobDeps) {
     try {
       return await run(job, deps, corpora, log, { signal: stop, abort: () => requested.abort('cancel requested') });
     } catch (err) {
+      if (stop.aborted && stop.reason === SHUTDOWN_REASON) return await requeue(job, token, deps, log);
       if (stop.aborted) return await cancelled(job, deps, log);
       return await fail(job, deps, log, err);
     }
@@ -53,8 +62,16 @@ async function run(job: Job<TrainJobData>, deps: TrainJobDeps, corpora: ReturnTy
   if (!claimed) await dropStale(id, deps);
   log.info({ dataset: spec.dataset, model: spec.model, backend: deps.backend.name }, 'training started');
   const corpus = await corpora(spec.dataset);
+  const resume = await resumeState(id, spec, deps, log);
   const { result, model } = await train(spec, corpus, {
     signal: stop.signal,
+    resume,
+    checkpoint: {
+      everySteps: deps.checkpointEvery.steps,
+      everySeconds: deps.checkpointEvery.seconds,
+      extra: { experimentId: id, vocab: corpus.vocab },
+      save: (bytes, at) => saveState(id, bytes, at, deps, log),
+    },
     onEpoch: async (m) => {
       await deps.experiments.recordEpoch(id, m);
       log.info(m, 'epoch done');
@@ -65,7 +82,7 @@ async function run(job: Job<TrainJobData>, deps: TrainJobDeps, corpora: ReturnTy
   try {
     const data = await encodeCheckpoint(model.params, { experimentId: id, spec, vocab: corpus.vocab, bestEpoch: result.bestEpoch });
     const last = result.epochs[result.epochs.length - 1]!;
-    await deps.checkpoints.save({ experimentId: id, tag: 'best', epoch: result.bestEpoch, step: last.step, format: CHECKPOINT_FORMAT, data });
+    await deps.checkpoints.replace({ experimentId: id, tag: 'best', epoch: result.bestEpoch, step: last.step, format: CHECKPOINT_FORMAT, data });
   } finally {
     model.params.dispose();
   }
@@ -75,8 +92,48 @@ async function run(job: Job<TrainJobData>, deps: TrainJobDeps, corpora: ReturnTy
   const mfu = deps.peakGflops > 0 ? gflops / deps.peakGflops : null;
   // A cancel that came too late to stop training loses: the result exists (markSucceeded needs a running row).
   await deps.experiments.markSucceeded(id, { bestValNll, bestEpoch, testNll, testNllAllTokens, wallSeconds, tokensPerSec, gflops, mfu });
-  log.info({ testNll, bestValNll, bestEpoch, wallSeconds: round(wallSeconds) }, 'training succeeded');
+  log.info({ testNll, bestValNll, bestEpoch, wallSeconds: round(wallSeconds), resumedFromStep: result.resumedFromStep }, 'training succeeded');
   return { testNll, bestValNll, bestEpoch, params: result.params, backend: deps.backend.name };
+}
+
+/** The experiment's latest training state, when it has one that fits its spec; else a fresh start. */
+async function resumeState(id: string, spec: ExperimentSpec, deps: TrainJobDeps, log: Logger): Promise<TrainState | undefined> {
+  const saved = await deps.checkpoints.latest(id, LATEST_TAG);
+  if (!saved) return undefined;
+  try {
+    const state = decodeTrainState(saved.data, spec);
+    log.info({ checkpointId: saved.id, step: state.meta.counters.step, epochsDone: state.meta.epochs.length }, 'resuming from checkpoint');
+    return state;
+  } catch (err) {
+    log.warn({ err, checkpointId: saved.id }, 'latest checkpoint cannot resume this run; starting from scratch');
+    return undefined;
+  }
+}
+
+const LATEST_TAG = 'latest';
+
+/**
+ * Keeps one training state per experiment (the newest). A write that fails after its retries is logged and
+ * training goes on: the run loses nothing but the chance to resume from this point.
+ */
+async function saveState(id: string, data: Uint8Array, at: CheckpointAt, deps: TrainJobDeps, log: Logger) {
+  try {
+    const saved = await deps.checkpoints.replace({ experimentId: id, tag: LATEST_TAG, epoch: at.epoch, step: at.step, format: STATE_FORMAT, data });
+    log.debug({ checkpointId: saved?.id, ...at, bytes: data.byteLength }, 'checkpoint saved');
+  } catch (err) {
+    log.error({ err, ...at }, 'could not save a checkpoint; training goes on');
+  }
+}
+
+/** The worker is shutting down: the run checkpointed at its last step; the job goes back to the queue. */
+async function requeue(job: Job<TrainJobData>, token: string | undefined, deps: TrainJobDeps, log: Logger): Promise<never> {
+  const id = job.data.experimentId;
+  await deps.experiments.markRetrying(id, 'its worker stopped; it resumes from its latest checkpoint').catch((err: unknown) => {
+    log.error({ err }, 'could not mark the experiment queued again');
+  });
+  await job.moveToWait(token);
+  log.info('worker stopping: job checkpointed and returned to the queue');
+  throw new WaitingError();
 }
 
 /** The job's experiment is gone or no longer runnable (failed, cancelled, finished): drop the job, touch nothing. */
