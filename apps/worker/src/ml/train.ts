@@ -27,7 +27,9 @@ export interface Progress {
 }
 
 export interface CheckpointAt {
+  /** Epochs completed. */
   epoch: number;
+  /** Optimizer steps taken. */
   step: number;
   /** epoch: an epoch ended; steps/time: the policy's cadence; stop: the run was asked to stop. */
   reason: 'epoch' | 'steps' | 'time' | 'stop';
@@ -236,7 +238,7 @@ async function saveCheckpoint(run: Run, hooks: TrainHooks, reason: CheckpointAt[
     },
     tensors,
   );
-  await policy.save(bytes, { epoch: run.pos.epoch, step: run.clock.step, reason });
+  await policy.save(bytes, { epoch: run.epochs.length, step: run.clock.step, reason });
   run.lastCheckpoint = performance.now();
 }
 
