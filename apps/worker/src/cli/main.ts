@@ -1,6 +1,7 @@
 // `slmlab <command>`: the command-line entry. Commands load lazily, so a client command never loads tfjs.
 const USAGE = `usage: slmlab <command> [args]
   train <spec.json | preset> [--key=value ...]   train one experiment here, no services needed
+  eval <checkpoint-file> [--split=test|valid]    NLL of a saved or downloaded checkpoint
   presets                                        list the preset names
 run "slmlab <command> --help" for a command's options`;
 
@@ -9,6 +10,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'train':
       return (await import('./train-command.ts')).trainCommand(rest);
+    case 'eval':
+      return (await import('./eval-command.ts')).evalCommand(rest);
     case 'presets':
       console.log((await (await import('./presets.ts')).listPresets()).join('\n'));
       return 0;

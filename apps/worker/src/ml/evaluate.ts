@@ -24,6 +24,7 @@ export async function evaluate(model: LanguageModel, tokens: Int32Array, o: Eval
   let last = 0;
   let every = 0;
   let batches = 0;
+  let lastYield = performance.now();
   for (const batch of evalBatches(tokens, o.contextLength, o.windows, o.batchSize, all ? 'all' : 'last')) {
     const losses = tf.tidy(() => {
       const x = tf.tensor2d(batch.x, [batch.size, o.contextLength], 'int32');
@@ -39,6 +40,11 @@ export async function evaluate(model: LanguageModel, tokens: Int32Array, o: Eval
     last += values[0]![0]!;
     every += values[1]?.[0] ?? 0;
     batches++;
+    // Kernels run synchronously and data() resolves as a microtask: give timers (BullMQ's lock renewal) a turn.
+    if (performance.now() - lastYield >= 50) {
+      await new Promise((r) => setImmediate(r));
+      lastYield = performance.now();
+    }
   }
   if (batches === 0) throw new Error(`no evaluation windows: the split is shorter than T=${o.contextLength} + 2`);
   return all ? { nll: last / batches, allTokensNll: every / batches } : { nll: last / batches };
