@@ -83,13 +83,17 @@ test('a linear model on Tiny Shakespeare goes from POST to a stored result', asy
   assert.equal(points.length, 2);
   assert.ok(points.every((p) => Number.isFinite(p.trainNll) && Number.isFinite(p.valNll)));
   assert.equal(Math.min(...points.map((p) => p.valNll!)), row.bestValNll);
-  const ckpt = await db.checkpoint.findFirstOrThrow({ where: { experimentId: id } });
+  // Retention: the best weights and the latest training state (written at the last epoch's end), nothing else.
+  const ckpt = await db.checkpoint.findFirstOrThrow({ where: { experimentId: id, tag: 'best' } });
   assert.equal(ckpt.format, 'slmlab-weights-v1');
+  const state = await db.checkpoint.findFirstOrThrow({ where: { experimentId: id, tag: 'latest' } });
+  assert.deepEqual([state.format, state.epoch, state.step], ['slmlab-state-v1', 2, points[1]!.step]);
+  assert.equal(await db.checkpoint.count({ where: { experimentId: id } }), 2);
   assert.ok(ckpt.sizeBytes > 141_505 * 4, `checkpoint of ${ckpt.sizeBytes} bytes holds every weight`);
 
   // Listed and downloadable over HTTP, and what comes down is a checkpoint the ML core reads.
   const list = (await (await fetch(`${base}/v1/experiments/${id}/checkpoints`)).json()) as any;
-  assert.deepEqual(list.items.map((c: any) => [c.id, c.tag, c.epoch]), [[ckpt.id, 'best', done.result.bestEpoch]]);
+  assert.deepEqual(list.items.map((c: any) => [c.id, c.tag, c.epoch]), [[state.id, 'latest', 2], [ckpt.id, 'best', done.result.bestEpoch]]);
   const dl = await fetch(`${base}/v1/experiments/${id}/checkpoints/${ckpt.id}`);
   assert.equal(dl.status, 200);
   assert.equal(dl.headers.get('content-type'), 'application/octet-stream');
@@ -128,5 +132,5 @@ test('a diverging run (NaN loss) fails at once with the reason and is not retrie
   }, 120_000, [worker]);
   assert.equal(done.status, 'failed');
   assert.match(done.error, /training diverged: loss is (NaN|-?Infinity) at epoch 1, step \d+/);
-  assert.equal(done.attempts, 1, 'divergence is not retried');
+  assert.equal(done.attempts, 1, 'divergence is not retried' + worker.output().slice(-6000));
 });

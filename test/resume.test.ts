@@ -4,6 +4,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
+import { QueueEvents } from 'bullmq';
+import { EXPERIMENT_QUEUE, redisOptions } from '@slmlab/core';
 import { closeTestApp, testApp } from '../apps/api/src/testing.ts';
 import { startProcess, stop, waitFor, type Proc } from './helpers/stack.ts';
 
@@ -104,7 +106,8 @@ test('SIGKILL mid-run: another worker resumes from the checkpoint and ends exact
 
 test('SIGTERM mid-run: the worker checkpoints, returns the job to the queue and exits 0; the next worker resumes it', async () => {
   // No step cadence: the only mid-epoch checkpoint is the one the stop writes.
-  const first = startWorker('resume-c', { SLMLAB_CHECKPOINT_EVERY_STEPS: '0', SLMLAB_CHECKPOINT_EVERY_SECONDS: '0' });
+  // Also the one test of training in the process's own thread (SLMLAB_SANDBOX=none).
+  const first = startWorker('resume-c', { SLMLAB_CHECKPOINT_EVERY_STEPS: '0', SLMLAB_CHECKPOINT_EVERY_SECONDS: '0', SLMLAB_SANDBOX: 'none' });
   const id = await submit('resume e2e: sigterm');
   await waitFor('training under way', async () => {
     const job = await app.queue.getJob(id);
@@ -127,4 +130,39 @@ test('SIGTERM mid-run: the worker checkpoints, returns the job to the queue and 
   assert.ok(done.testNll !== null && Number.isFinite(done.testNll));
   assert.equal((await curve(id)).length, 3);
   assert.equal(await stop(second), 0);
+});
+
+test('a training step longer than the queue lock does not let the lock lapse (training runs in a thread)', async () => {
+  // Lock 1 s, renewed every 0.5 s by the worker's event loop; each step here takes seconds of CPU.
+  const w = startWorker('resume-lock', { WORKER_LOCK_MS: '1000', SLMLAB_SANDBOX: 'thread' });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/experiments?force=true',
+    payload: {
+      name: 'resume e2e: long steps',
+      dataset: 'tinyshakespeare',
+      model: { kind: 'transformer', layers: 3, heads: 4, dModel: 128, contextLength: 128 },
+      training: { epochs: 1, windowsPerEpoch: 256, batchSize: 128, evalWindows: 128 },
+    },
+  });
+  assert.equal(res.statusCode, 201, res.body);
+  const id = res.json().id as string;
+  created.push(id);
+  const stalled: string[] = [];
+  const events = new QueueEvents(EXPERIMENT_QUEUE, { connection: redisOptions(process.env.REDIS_URL!), prefix: app.queue.opts.prefix! });
+  events.on('stalled', ({ jobId }) => void stalled.push(jobId));
+  await events.waitUntilReady();
+  try {
+    const done = await finished(id, [w]);
+    assert.equal(done.attempts, 1);
+    const job = await waitFor('the job to complete in the queue', async () => {
+      const j = await app.queue.getJob(id);
+      return (await j?.getState()) === 'completed' ? j : undefined;
+    }, 30_000, [w]);
+    assert.deepEqual(stalled, [], 'no stalled event');
+    assert.equal(job.stalledCounter, 0, `the lock never lapsed:\n${w.output().slice(-3000)}`);
+  } finally {
+    await events.close();
+  }
+  assert.equal(await stop(w), 0);
 });

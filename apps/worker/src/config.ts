@@ -4,6 +4,7 @@ import path from 'node:path';
 import Type, { type Static } from 'typebox';
 import { CommonEnv, parseEnv } from '@slmlab/core';
 import { BACKEND_CHOICES } from './ml/backend.ts';
+import { SANDBOX_CHOICES } from './sandbox/trainer.ts';
 
 export const WorkerEnv = Type.Object({
   ...CommonEnv,
@@ -17,6 +18,12 @@ export const WorkerEnv = Type.Object({
   SLMLAB_ALLOW_DOWNLOAD: Type.Boolean({ default: true }),
   /** How long a job's lock lives without renewal; a dead worker's job is picked up again after about this long. */
   WORKER_LOCK_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000 }),
+  /**
+   * Where a job trains: `thread`, a worker thread per job (the queue lock is renewed whatever a step costs, and
+   * the job's memory goes when it ends), or `none`, the process's own thread (for a backend that cannot load
+   * in a thread).
+   */
+  SLMLAB_SANDBOX: Type.Enum([...SANDBOX_CHOICES], { default: 'thread' }),
   /** Checkpoint the whole training state every N steps (0: off); epoch ends always checkpoint. */
   SLMLAB_CHECKPOINT_EVERY_STEPS: Type.Integer({ minimum: 0, default: 0 }),
   /** …and at least every this many seconds of training (0: off). A crash loses at most this much work. */

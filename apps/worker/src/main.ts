@@ -9,7 +9,9 @@ import { checkpointsRepo, createDb, experimentsRepo } from '@slmlab/db';
 import { subscribeCancels } from './cancels.ts';
 import { loadWorkerConfig, type WorkerConfig } from './config.ts';
 import { SHUTDOWN_REASON, trainExperimentProcessor } from './jobs/train-experiment.ts';
-import { initBackend } from './ml/backend.ts';
+import { initBackend, type BackendChoice } from './ml/backend.ts';
+import { loadCorpus } from './ml/data/index.ts';
+import { inProcessTrainer, threadTrainer } from './sandbox/trainer.ts';
 import { measurePeakGflops } from './ml/peak.ts';
 
 async function main() {
@@ -36,7 +38,7 @@ async function main() {
   }
   const peakGflops = await measurePeakGflops();
   log.info(
-    { backend: backend.name, device: backend.device, threads: backend.threads, peakGflops: round1(peakGflops), skipped: backend.skipped },
+    { backend: backend.name, device: backend.device, threads: backend.threads, peakGflops: round1(peakGflops), sandbox: config.SLMLAB_SANDBOX, skipped: backend.skipped },
     'tfjs backend ready',
   );
 
@@ -50,6 +52,7 @@ async function main() {
     peakGflops,
     workerId: config.WORKER_ID,
     data: { dataDir: config.SLMLAB_DATA_DIR, allowDownload: config.SLMLAB_ALLOW_DOWNLOAD },
+    trainer: config.SLMLAB_SANDBOX === 'thread' ? threadTrainer(backend.name as BackendChoice) : inProcessTrainer(loadCorpus),
     checkpointEvery: { steps: config.SLMLAB_CHECKPOINT_EVERY_STEPS, seconds: config.SLMLAB_CHECKPOINT_EVERY_SECONDS },
     log,
   });

@@ -7,13 +7,13 @@
 // latest training-state checkpoint when there is one (docs/reliability.md).
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { DataError, InvalidSpecError, forwardFlopsPerWindow, parseSpec, type ExperimentSpec, type TrainJobData } from '@slmlab/core';
+import { DataError, InvalidSpecError, forwardFlopsPerWindow, parseSpec, type TrainJobData } from '@slmlab/core';
 import type { CheckpointsRepo, ExperimentsRepo } from '@slmlab/db';
 import type { BackendInfo } from '../ml/backend.ts';
-import { CHECKPOINT_FORMAT, encodeCheckpoint, STATE_FORMAT } from '../ml/checkpoint.ts';
-import { loadCorpus, type Corpus, type DataLocation } from '../ml/data/index.ts';
-import { BudgetExceededError, DivergenceError, train, type CheckpointAt } from '../ml/train.ts';
-import { decodeTrainState, type TrainState } from '../ml/train-state.ts';
+import { CHECKPOINT_FORMAT, STATE_FORMAT } from '../ml/checkpoint.ts';
+import type { DataLocation } from '../ml/data/index.ts';
+import { BudgetExceededError, DivergenceError, type CheckpointAt } from '../ml/train.ts';
+import type { Trainer } from '../sandbox/trainer.ts';
 
 /** The abort reason main.ts gives running jobs on SIGTERM: checkpoint and requeue, not cancel. */
 export const SHUTDOWN_REASON = 'worker shutting down';
@@ -26,13 +26,14 @@ export interface TrainJobDeps {
   peakGflops: number;
   workerId: string;
   data: DataLocation;
+  /** Runs the ML part of a job (sandbox/trainer.ts): in a worker thread by default. */
+  trainer: Trainer;
   /** Training-state checkpoint cadence besides epoch ends (0: off). */
   checkpointEvery: { steps: number; seconds: number };
   log: Logger;
 }
 
 export function trainExperimentProcessor(deps: TrainJobDeps) {
-  const corpora = corpusCache(deps.data);
   // The processor takes BullMQ's signal (its third parameter): Worker.cancelJob(id) aborts it.
   return async (job: Job<TrainJobData>, token?: string, signal?: AbortSignal) => {
     const id = job.data.experimentId;
@@ -41,7 +42,7 @@ export function trainExperimentProcessor(deps: TrainJobDeps) {
     const requested = new AbortController();
     const stop = signal ? AbortSignal.any([signal, requested.signal]) : requested.signal;
     try {
-      return await run(job, deps, corpora, log, { signal: stop, abort: () => requested.abort('cancel requested') });
+      return await run(job, deps, log, { signal: stop, abort: () => requested.abort('cancel requested') });
     } catch (err) {
       if (stop.aborted && stop.reason === SHUTDOWN_REASON) return await requeue(job, token, deps, log);
       if (stop.aborted) return await cancelled(job, deps, log);
@@ -55,40 +56,36 @@ interface Stop {
   abort: () => void;
 }
 
-async function run(job: Job<TrainJobData>, deps: TrainJobDeps, corpora: ReturnType<typeof corpusCache>, log: Logger, stop: Stop) {
+async function run(job: Job<TrainJobData>, deps: TrainJobDeps, log: Logger, stop: Stop) {
   const id = job.data.experimentId;
   const spec = parseSpec(job.data.spec);
   const claimed = await deps.experiments.claim(id, { workerId: deps.workerId, backend: deps.backend.name, device: deps.backend.device });
   if (!claimed) await dropStale(id, deps);
   log.info({ dataset: spec.dataset, model: spec.model, backend: deps.backend.name }, 'training started');
-  const corpus = await corpora(spec.dataset);
-  const resume = await resumeState(id, spec, deps, log);
-  const { result, model } = await train(spec, corpus, {
-    signal: stop.signal,
-    resume,
-    checkpoint: {
-      everySteps: deps.checkpointEvery.steps,
-      everySeconds: deps.checkpointEvery.seconds,
-      extra: { experimentId: id, vocab: corpus.vocab },
-      save: (bytes, at) => saveState(id, bytes, at, deps, log),
+  const saved = await deps.checkpoints.latest(id, LATEST_TAG);
+  const input = { experimentId: id, spec, data: deps.data, resume: saved?.data, checkpointEvery: deps.checkpointEvery };
+  const { result, vocabSize, best } = await deps.trainer(
+    input,
+    {
+      epoch: async (m) => {
+        await deps.experiments.recordEpoch(id, m);
+        log.info(m, 'epoch done');
+        if (await deps.experiments.cancelRequested(id)) stop.abort();
+      },
+      progress: (p) => void job.updateProgress({ ...p }).catch(() => undefined),
+      checkpoint: (bytes, at) => saveState(id, bytes, at, deps, log),
+      resumed: (info) =>
+        'refused' in info
+          ? log.warn({ checkpointId: saved?.id, reason: info.refused }, 'latest checkpoint cannot resume this run; starting from scratch')
+          : log.info({ checkpointId: saved?.id, ...info }, 'resuming from checkpoint'),
     },
-    onEpoch: async (m) => {
-      await deps.experiments.recordEpoch(id, m);
-      log.info(m, 'epoch done');
-      if (await deps.experiments.cancelRequested(id)) stop.abort();
-    },
-    onProgress: (p) => void job.updateProgress({ ...p }).catch(() => undefined),
-  });
-  try {
-    const data = await encodeCheckpoint(model.params, { experimentId: id, spec, vocab: corpus.vocab, bestEpoch: result.bestEpoch });
-    const last = result.epochs[result.epochs.length - 1]!;
-    await deps.checkpoints.replace({ experimentId: id, tag: 'best', epoch: result.bestEpoch, step: last.step, format: CHECKPOINT_FORMAT, data });
-  } finally {
-    model.params.dispose();
-  }
+    stop.signal,
+  );
+  const last = result.epochs[result.epochs.length - 1]!;
+  await deps.checkpoints.replace({ experimentId: id, tag: 'best', epoch: result.bestEpoch, step: last.step, format: CHECKPOINT_FORMAT, data: best });
   const { bestValNll, bestEpoch, testNll, testNllAllTokens, wallSeconds, tokensPerSec } = result;
   // Training FLOPs per input token (the cost model's faithful count) times tokens per second.
-  const gflops = (tokensPerSec / spec.model.contextLength) * (3 * forwardFlopsPerWindow(spec, corpus.vocab.length)) / 1e9;
+  const gflops = (tokensPerSec / spec.model.contextLength) * (3 * forwardFlopsPerWindow(spec, vocabSize)) / 1e9;
   const mfu = deps.peakGflops > 0 ? gflops / deps.peakGflops : null;
   // A cancel that came too late to stop training loses: the result exists (markSucceeded needs a running row).
   await deps.experiments.markSucceeded(id, { bestValNll, bestEpoch, testNll, testNllAllTokens, wallSeconds, tokensPerSec, gflops, mfu });
@@ -96,20 +93,7 @@ async function run(job: Job<TrainJobData>, deps: TrainJobDeps, corpora: ReturnTy
   return { testNll, bestValNll, bestEpoch, params: result.params, backend: deps.backend.name };
 }
 
-/** The experiment's latest training state, when it has one that fits its spec; else a fresh start. */
-async function resumeState(id: string, spec: ExperimentSpec, deps: TrainJobDeps, log: Logger): Promise<TrainState | undefined> {
-  const saved = await deps.checkpoints.latest(id, LATEST_TAG);
-  if (!saved) return undefined;
-  try {
-    const state = decodeTrainState(saved.data, spec);
-    log.info({ checkpointId: saved.id, step: state.meta.counters.step, epochsDone: state.meta.epochs.length }, 'resuming from checkpoint');
-    return state;
-  } catch (err) {
-    log.warn({ err, checkpointId: saved.id }, 'latest checkpoint cannot resume this run; starting from scratch');
-    return undefined;
-  }
-}
-
+/** The tag of an experiment's one training-state checkpoint (the newest replaces the older). */
 const LATEST_TAG = 'latest';
 
 /**
@@ -183,31 +167,15 @@ async function fail(job: Job<TrainJobData>, deps: TrainJobDeps, log: Logger, err
   throw permanent ? new UnrecoverableError(message) : err;
 }
 
+/** By name: an error from a training thread arrives as a ThreadError that carries the original's name. */
+const PERMANENT = new Set([InvalidSpecError.name, DataError.name, DivergenceError.name, BudgetExceededError.name]);
+
 function isPermanent(err: unknown): boolean {
-  return (
-    err instanceof InvalidSpecError ||
-    err instanceof DataError ||
-    err instanceof DivergenceError ||
-    err instanceof BudgetExceededError
-  );
+  return err instanceof Error && PERMANENT.has(err.name);
 }
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** Each data set is read and tokenised once per process. A failed load is not cached. */
-function corpusCache(where: DataLocation) {
-  const cache = new Map<string, Promise<Corpus>>();
-  return (name: TrainJobData['spec']['dataset']) => {
-    let p = cache.get(name);
-    if (!p) {
-      p = loadCorpus(name, where);
-      p.catch(() => cache.delete(name));
-      cache.set(name, p);
-    }
-    return p;
-  };
 }
 
 function round(x: number) {
