@@ -15,10 +15,24 @@ export interface Proc {
   exited: Promise<number>;
 }
 
+/**
+ * The API's queue reconciler is off unless `env` sets SLMLAB_RECONCILE_INTERVAL_S: the test database is shared
+ * by every suite, and a reconciler would re-enqueue other suites' live rows into this suite's queue (where its
+ * worker would train them). test/redis-restart.test.ts turns it on, on a database of its own.
+ */
 export function startProcess(name: string, script: string, env: NodeJS.ProcessEnv): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, script)], {
+  return spawnProc(name, process.execPath, ['--import', 'tsx', path.join(repoRoot, script)], {
+    ...process.env,
+    SLMLAB_RECONCILE_INTERVAL_S: '0',
+    ...env,
+  });
+}
+
+/** Any command as a child process whose output is kept (the tail) and whose exit can be awaited. */
+export function spawnProc(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Proc {
+  const child = spawn(command, args, {
     cwd: repoRoot,
-    env: { ...process.env, ...env },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -27,9 +41,13 @@ export function startProcess(name: string, script: string, env: NodeJS.ProcessEn
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const exited = new Promise<number>((resolve) =>
-    child.once('exit', (code, signal) => resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : 15))),
-  );
+  const exited = new Promise<number>((resolve) => {
+    child.once('exit', (code, signal) => resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : 15)));
+    child.once('error', (err) => {
+      keep(Buffer.from(`could not start ${command}: ${err.message}\n`));
+      resolve(127); // e.g. ENOENT: no 'exit' follows
+    });
+  });
   return { name, child, output: () => out, exited };
 }
 

@@ -6,6 +6,7 @@ import type { ApiConfig } from './config.ts';
 import { dbPlugin } from './plugins/db.ts';
 import { errorsPlugin } from './plugins/errors.ts';
 import { queuePlugin } from './plugins/queue.ts';
+import { reconcilePlugin } from './plugins/reconcile.ts';
 import { shared } from './plugins/shared.ts';
 import { swaggerPlugin } from './plugins/swagger.ts';
 import { checkpointRoutes } from './routes/checkpoints.ts';
@@ -21,6 +22,7 @@ export const app: FastifyPluginAsync<{ config: ApiConfig }> = shared('slmlab-api
   await fastify.register(swaggerPlugin);
   await fastify.register(dbPlugin, { databaseUrl: config.DATABASE_URL });
   await fastify.register(queuePlugin, { redisUrl: config.REDIS_URL, prefix: config.SLMLAB_QUEUE_PREFIX });
+  await fastify.register(reconcilePlugin, { intervalS: config.SLMLAB_RECONCILE_INTERVAL_S });
   await fastify.register(healthRoutes);
   await fastify.register(experimentRoutes, { prefix: '/v1', limits: limitsFromConfig(config) });
   await fastify.register(checkpointRoutes, { prefix: '/v1' });

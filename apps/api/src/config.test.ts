@@ -27,3 +27,16 @@ test('submission limits: 5e7 parameters, 1e17 training FLOPs, 8 GiB by default; 
     return true;
   });
 });
+
+test('queue reconciler: every 30 s by default, 0 turns it off, nonsense is refused', () => {
+  assert.equal(loadApiConfig({}).SLMLAB_RECONCILE_INTERVAL_S, 30);
+  assert.equal(loadApiConfig({ SLMLAB_RECONCILE_INTERVAL_S: '0' }).SLMLAB_RECONCILE_INTERVAL_S, 0);
+  assert.equal(loadApiConfig({ SLMLAB_RECONCILE_INTERVAL_S: '5' }).SLMLAB_RECONCILE_INTERVAL_S, 5);
+  for (const bad of ['-1', '86401', 'often']) {
+    assert.throws(() => loadApiConfig({ SLMLAB_RECONCILE_INTERVAL_S: bad }), (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      assert.deepEqual(e.issues.map((i) => i.path), ['SLMLAB_RECONCILE_INTERVAL_S']);
+      return true;
+    });
+  }
+});

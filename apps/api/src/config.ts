@@ -13,6 +13,12 @@ export const ApiEnv = Type.Object({
   SLMLAB_MAX_PARAMS: Type.Integer({ minimum: 1, default: 50_000_000 }),
   SLMLAB_MAX_TRAIN_FLOPS: Type.Number({ exclusiveMinimum: 0, default: 1e17 }),
   SLMLAB_MAX_EST_MEMORY_BYTES: Type.Number({ exclusiveMinimum: 0, default: 8 * 1024 ** 3 }),
+  /**
+   * Seconds between passes of the queue reconciler (services/reconcile.ts), which re-enqueues queued or running
+   * experiments whose BullMQ job is gone (a Redis restart without persistence, a flush). It also runs once at
+   * start. 0 turns it off.
+   */
+  SLMLAB_RECONCILE_INTERVAL_S: Type.Integer({ minimum: 0, maximum: 86_400, default: 30 }),
 });
 
 export type ApiConfig = Static<typeof ApiEnv>;

@@ -18,8 +18,8 @@ export const TRAIN_JOB_OPTIONS = {
   removeOnFail: 5000,
 } as const satisfies JobsOptions;
 
-/** How long a submission waits for Redis before it is refused with 503. */
-const ENQUEUE_TIMEOUT_MS = 3000;
+/** How long a submission (or a reconciler pass) waits for Redis before it gives up. */
+export const ENQUEUE_TIMEOUT_MS = 3000;
 
 export interface SubmitOptions {
   /** Create a new run even when a live experiment has the same spec hash. */
@@ -85,11 +85,13 @@ async function enqueueOrFail(deps: ExperimentServiceDeps, data: TrainJobData): P
 }
 
 /**
+ * Adds the experiment's job: job id = experiment id, so adding it again while it exists is a no-op (the
+ * reconciler, services/reconcile.ts, relies on that and re-adds lost jobs through this same function).
  * Waits (bounded) for the Redis connection before adding: an add issued while Redis is down would wait in the
  * client and could land later, for an experiment already marked failed. Once connected, the queue's connection
  * refuses commands at once when Redis goes away (enableOfflineQueue: false in plugins/queue.ts).
  */
-async function enqueue(queue: ExperimentQueue, data: TrainJobData): Promise<void> {
+export async function enqueue(queue: ExperimentQueue, data: TrainJobData): Promise<void> {
   await withTimeout(queue.waitUntilReady(), ENQUEUE_TIMEOUT_MS, `Redis did not answer within ${ENQUEUE_TIMEOUT_MS} ms`);
   await queue.add(TRAIN_JOB, data, { jobId: data.experimentId, ...TRAIN_JOB_OPTIONS });
 }
