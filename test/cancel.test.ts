@@ -115,7 +115,7 @@ test("a run whose worker died after a cancel request is cancelled by the next wo
   const id = randomUUID();
   created.push(id);
   await repo.create(id, spec, estimateCost(spec), { specHash: specHash(spec) });
-  await repo.claim(id, { workerId: 'dead-worker', backend: 'wasm', device: 'cpu' });
+  await repo.claim(id, { workerId: 'dead-worker', backend: 'wasm', device: 'cpu' }, 60);
   await repo.requestCancel(id);
   await app.queue.add(TRAIN_JOB, { experimentId: id, spec }, { jobId: id });
   const r = await waitFor('the orphan to be cancelled', async () => {

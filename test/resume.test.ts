@@ -37,6 +37,8 @@ function startWorker(id: string, env: NodeJS.ProcessEnv = {}): Proc {
     WORKER_ID: id,
     // A killed worker's job is found stalled and requeued after about this long.
     WORKER_LOCK_MS: '3000',
+    // …and claimed once its dead worker's heartbeat is this many seconds old.
+    SLMLAB_HEARTBEAT_TIMEOUT_S: '4',
     ...env,
   });
   workers.push(w);

@@ -53,6 +53,7 @@ async function main() {
     workerId: config.WORKER_ID,
     data: { dataDir: config.SLMLAB_DATA_DIR, allowDownload: config.SLMLAB_ALLOW_DOWNLOAD },
     trainer: config.SLMLAB_SANDBOX === 'thread' ? threadTrainer(backend.name as BackendChoice) : inProcessTrainer(loadCorpus),
+    heartbeatTimeoutS: config.SLMLAB_HEARTBEAT_TIMEOUT_S,
     checkpointEvery: { steps: config.SLMLAB_CHECKPOINT_EVERY_STEPS, seconds: config.SLMLAB_CHECKPOINT_EVERY_SECONDS },
     log,
   });

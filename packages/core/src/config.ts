@@ -11,6 +11,11 @@ export const CommonEnv = {
   REDIS_URL: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
   /** BullMQ key prefix: separate deployments (or test runs) on one Redis use different prefixes. */
   SLMLAB_QUEUE_PREFIX: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.-]+$', default: 'slmlab' }),
+  /**
+   * A running experiment whose worker has not signed of life for this long is taken for dead: another worker
+   * may claim it (and resume it from its checkpoint), the API's reconciler may re-enqueue it.
+   */
+  SLMLAB_HEARTBEAT_TIMEOUT_S: Type.Integer({ minimum: 2, maximum: 3600, default: 60 }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
 };
 

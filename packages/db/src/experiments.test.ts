@@ -23,10 +23,14 @@ async function newExperiment() {
 
 const worker = { workerId: 'w', backend: 'wasm', device: 'cpu' };
 
-test('a queued experiment is claimed once per attempt; a crashed running one can be claimed again', async () => {
+test('a queued experiment is claimed once; a running one only once its heartbeat is stale (its worker died)', async () => {
   const id = await newExperiment();
-  assert.equal(await repo.claim(id, worker), true);
-  assert.equal(await repo.claim(id, worker), true);
+  assert.equal(await repo.claim(id, worker, 60), true);
+  assert.equal(await repo.claim(id, worker, 60), false, 'a live worker trains it');
+  assert.equal(await repo.heartbeat(id, 'w'), true);
+  assert.equal(await repo.heartbeat(id, 'another worker'), false);
+  await db.experiment.update({ where: { id }, data: { heartbeatAt: new Date(Date.now() - 61_000) } });
+  assert.equal(await repo.claim(id, worker, 60), true);
   const row = await repo.get(id);
   assert.equal(row?.status, 'running');
   assert.equal(row?.attempts, 2);
@@ -36,12 +40,12 @@ test('a failed, cancelled or finished experiment is not claimed and not changed'
   for (const end of ['failed', 'cancelled', 'succeeded'] as const) {
     const id = await newExperiment();
     await db.experiment.update({ where: { id }, data: { status: end, error: end === 'failed' ? 'could not enqueue: x' : null } });
-    assert.equal(await repo.claim(id, worker), false, end);
+    assert.equal(await repo.claim(id, worker, 60), false, end);
     const row = await repo.get(id);
     assert.equal(row?.status, end);
     assert.equal(row?.attempts, 0);
   }
-  assert.equal(await repo.claim(randomUUID(), worker), false, 'an unknown id');
+  assert.equal(await repo.claim(randomUUID(), worker, 60), false, 'an unknown id');
 });
 
 test('recording an epoch twice keeps one point (a retried epoch replaces its point)', async () => {
@@ -62,11 +66,11 @@ test('cancelling: a queued row is cancelled at once, a running one gets a reques
   assert.equal(await repo.cancelQueued(queued), false, 'only once');
 
   const running = await newExperiment();
-  await repo.claim(running, worker);
+  await repo.claim(running, worker, 60);
   assert.equal(await repo.cancelQueued(running), false, 'claimed first: not queued any more');
   assert.equal(await repo.requestCancel(running), true);
   assert.equal(await repo.cancelRequested(running), true);
-  assert.equal(await repo.claim(running, worker), false, 'a crashed run with a cancel request is not revived');
+  assert.equal(await repo.claim(running, worker, 60), false, 'a crashed run with a cancel request is not revived');
   assert.equal(await repo.markCancelled(running, 'cancelled at step 3'), true);
   const row = await repo.get(running);
   assert.deepEqual([row?.status, row?.error, row?.finishedAt instanceof Date], ['cancelled', 'cancelled at step 3', true]);
@@ -74,7 +78,7 @@ test('cancelling: a queued row is cancelled at once, a running one gets a reques
 
 test('a run that ended is never overwritten by a cancel, and a cancelled one never succeeds, fails or retries', async () => {
   const done = await newExperiment();
-  await repo.claim(done, worker);
+  await repo.claim(done, worker, 60);
   const result = { bestValNll: 2, bestEpoch: 1, testNll: 2, wallSeconds: 1, tokensPerSec: 1, gflops: 1, mfu: null };
   assert.equal(await repo.markSucceeded(done, result), true);
   assert.equal(await repo.requestCancel(done), false);
@@ -82,7 +86,7 @@ test('a run that ended is never overwritten by a cancel, and a cancelled one nev
   assert.equal((await repo.get(done))?.status, 'succeeded');
 
   const cancelled = await newExperiment();
-  await repo.claim(cancelled, worker);
+  await repo.claim(cancelled, worker, 60);
   await repo.markCancelled(cancelled, 'cancelled');
   assert.equal(await repo.markSucceeded(cancelled, result), false);
   assert.equal(await repo.markFailed(cancelled, 'boom'), false);

@@ -85,15 +85,28 @@ export function experimentsRepo(db: Db) {
     },
 
     /**
-     * Marks a queued (or crashed-while-running) experiment as running for this worker. Returns false, changing
-     * nothing, when it is in any other state: a job must not revive a failed, cancelled or finished experiment.
+     * Marks a queued experiment, or a running one whose worker is gone (no heartbeat for `heartbeatTimeoutS`),
+     * as running for this worker. Returns false, changing nothing, in any other state: a job must not revive a
+     * failed, cancelled or finished experiment, nor train one that a live worker is training.
      */
-    async claim(id: string, worker: { workerId: string; backend: string; device: string }): Promise<boolean> {
+    async claim(id: string, worker: { workerId: string; backend: string; device: string }, heartbeatTimeoutS: number): Promise<boolean> {
+      const now = new Date();
+      const staleBefore = new Date(now.getTime() - heartbeatTimeoutS * 1000);
       const { count } = await db.experiment.updateMany({
-        // A running row with a cancel request is one whose worker died before it could stop it: not revived.
-        where: { id, status: { in: CANCELLABLE }, cancelRequestedAt: null },
-        data: { status: 'running', startedAt: new Date(), attempts: { increment: 1 }, error: null, ...worker },
+        where: {
+          id,
+          // A running row with a cancel request is one whose worker died before it could stop it: not revived.
+          cancelRequestedAt: null,
+          OR: [{ status: 'queued' }, { status: 'running', OR: [{ heartbeatAt: null }, { heartbeatAt: { lt: staleBefore } }] }],
+        },
+        data: { status: 'running', startedAt: now, heartbeatAt: now, attempts: { increment: 1 }, error: null, ...worker },
       });
+      return count === 1;
+    },
+
+    /** The running worker's sign of life; false when the row is no longer running for this worker. */
+    async heartbeat(id: string, workerId: string): Promise<boolean> {
+      const { count } = await db.experiment.updateMany({ where: { id, status: 'running', workerId }, data: { heartbeatAt: new Date() } });
       return count === 1;
     },
 

@@ -9,7 +9,7 @@ import { shared } from './shared.ts';
 /** How long closing the app waits for a pass in progress. */
 const CLOSE_WAIT_MS = 5000;
 
-export const reconcilePlugin: FastifyPluginAsync<{ intervalS: number }> = shared('reconcile', async (app, { intervalS }) => {
+export const reconcilePlugin: FastifyPluginAsync<{ intervalS: number; heartbeatTimeoutS: number }> = shared('reconcile', async (app, { intervalS, heartbeatTimeoutS }) => {
   if (intervalS <= 0) return;
   const log = app.log.child({ component: 'reconciler' });
   const stopping = new AbortController();
@@ -20,7 +20,7 @@ export const reconcilePlugin: FastifyPluginAsync<{ intervalS: number }> = shared
 
   const run = async () => {
     try {
-      await reconcileQueue({ db: app.db, queue: app.queue, log, signal: stopping.signal });
+      await reconcileQueue({ db: app.db, queue: app.queue, log, heartbeatTimeoutS, signal: stopping.signal });
       lastError = '';
     } catch (err) {
       const message = (err as Error).message;

@@ -42,7 +42,7 @@ describe('POST /v1/experiments/:id/cancel', () => {
     assert.deepEqual([body.id, body.status, body.cancelRequestedAt, body.error], [id, 'cancelled', null, 'cancelled while queued']);
     assert.ok(body.finishedAt);
     assert.equal(await app.queue.getJob(id), undefined, 'the job is gone from the queue');
-    assert.equal(await experimentsRepo(app.db).claim(id, { workerId: 'w', backend: 'wasm', device: 'cpu' }), false, 'no worker can revive it');
+    assert.equal(await experimentsRepo(app.db).claim(id, { workerId: 'w', backend: 'wasm', device: 'cpu' }, 60), false, 'no worker can revive it');
 
     const again = await cancel(id);
     assert.equal(again.status, 409);
@@ -51,7 +51,7 @@ describe('POST /v1/experiments/:id/cancel', () => {
 
   test('a running experiment: the request is recorded and published to the workers (202)', async () => {
     const id = await submit();
-    await experimentsRepo(app.db).claim(id, { workerId: 'w', backend: 'wasm', device: 'cpu' });
+    await experimentsRepo(app.db).claim(id, { workerId: 'w', backend: 'wasm', device: 'cpu' }, 60);
     const sub = new Redis(redisOptions(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'));
     try {
       await sub.subscribe(cancelChannel(app.queue.opts.prefix!));

@@ -71,7 +71,7 @@ describe('experiments API', () => {
     test('shows the curve by step, the checkpoints and the result once a worker reported them', async () => {
       const { body } = await submit();
       const experiments = experimentsRepo(app.db);
-      assert.ok(await experiments.claim(body.id, { workerId: 'w1', backend: 'wasm', device: 'cpu' }));
+      assert.ok(await experiments.claim(body.id, { workerId: 'w1', backend: 'wasm', device: 'cpu' }, 60));
       // Written out of order: the view orders by step.
       await experiments.recordEpoch(body.id, { epoch: 2, step: 200, tokens: 3200, seconds: 4, trainNll: 2.1, valNll: 2.2 });
       await experiments.recordEpoch(body.id, { epoch: 1, step: 100, tokens: 1600, seconds: 2, trainNll: 2.5, valNll: 2.6 });

@@ -29,7 +29,9 @@ describe('the queue reconciler', () => {
   });
 
   const repo = () => experimentsRepo(app.db);
-  const pass = () => reconcileQueue({ db: app.db, queue: app.queue, log: app.log });
+  const pass = () => reconcileQueue({ db: app.db, queue: app.queue, log: app.log, heartbeatTimeoutS: 60 });
+  /** The worker running `id` stopped signing of life long ago (it died). */
+  const silence = (id: string) => app.db.experiment.update({ where: { id }, data: { heartbeatAt: new Date(Date.now() - 120_000) } });
   const mine = (ids: string[]) => ids.filter((id) => created.includes(id));
 
   async function submit(name: string): Promise<string> {
@@ -46,10 +48,14 @@ describe('the queue reconciler', () => {
     const succeeded = await submit('succeeded');
     const failed = await submit('failed');
     const cancelled = await submit('cancelled');
-    assert.ok(await repo().claim(running, WORKER));
-    assert.ok(await repo().claim(cancelRequested, WORKER));
+    const live = await submit('running, its worker alive');
+    assert.ok(await repo().claim(running, WORKER, 60));
+    assert.ok(await repo().claim(live, WORKER, 60));
+    assert.ok(await repo().claim(cancelRequested, WORKER, 60));
+    await silence(running);
+    await silence(cancelRequested);
     assert.ok(await repo().requestCancel(cancelRequested));
-    assert.ok(await repo().claim(succeeded, WORKER));
+    assert.ok(await repo().claim(succeeded, WORKER, 60));
     assert.ok(await repo().markSucceeded(succeeded, { bestValNll: 2, bestEpoch: 1, testNll: 2, wallSeconds: 1, tokensPerSec: 1, gflops: 1, mfu: null }));
     assert.ok(await repo().markFailed(failed, 'failed for the test'));
     assert.equal((await app.inject({ method: 'POST', url: `/v1/experiments/${cancelled}/cancel` })).statusCode, 200);
@@ -64,9 +70,11 @@ describe('the queue reconciler', () => {
     for (const id of created) assert.equal(await app.queue.getJob(id), undefined);
 
     const result = await pass();
-    // A running row's job comes back too: a worker's claim takes a running row (its worker died), and refuses one
-    // with a cancel request, which it marks cancelled instead.
+    // A running row's job comes back too once its heartbeat is stale: a worker's claim takes such a row (its
+    // worker died), and refuses one with a cancel request, which it marks cancelled instead. A running row with
+    // a fresh heartbeat gets no job: its worker is alive and still training it.
     assert.deepEqual(new Set(mine(result.requeued)), new Set([queued, running, cancelRequested]));
+    assert.equal(await app.queue.getJob(live), undefined);
     assert.deepEqual(mine(result.failed), []);
     assert.ok(result.checked >= 3);
     for (const id of [queued, running, cancelRequested]) {
@@ -90,7 +98,7 @@ describe('the queue reconciler', () => {
       (await app.db.experiment.findMany({ where: { id: { in: created } }, select: { id: true, status: true } }))
         .map((r) => [created.indexOf(r.id), r.status])
         .sort(),
-      [[0, 'queued'], [1, 'running'], [2, 'running'], [3, 'succeeded'], [4, 'failed'], [5, 'cancelled']],
+      [[0, 'queued'], [1, 'running'], [2, 'running'], [3, 'succeeded'], [4, 'failed'], [5, 'cancelled'], [6, 'running']],
     );
 
     // Again: nothing of ours is missing, nothing is added twice.
@@ -108,7 +116,7 @@ describe('the queue reconciler', () => {
       const results = await Promise.all([
         pass(),
         pass(),
-        reconcileQueue({ db: other.db, queue: other.queue, log: other.log }),
+        reconcileQueue({ db: other.db, queue: other.queue, log: other.log, heartbeatTimeoutS: 60 }),
       ]);
       for (const r of results) assert.deepEqual(r.failed, []);
       const waiting = (await app.queue.getWaiting()).map((j) => j.id!);
@@ -122,7 +130,7 @@ describe('the queue reconciler', () => {
   test('a live experiment whose job failed for good in BullMQ (e.g. stalled too often) is marked failed with the reason', async () => {
     await app.queue.obliterate({ force: true }); // this queue now holds only the job below
     const id = await submit('job failed in BullMQ');
-    assert.ok(await repo().claim(id, WORKER));
+    assert.ok(await repo().claim(id, WORKER, 60));
     // A real BullMQ failure, as the stalled-job checker leaves it: the job failed, the row still says running.
     const worker = new Worker(EXPERIMENT_QUEUE, async () => {
       throw new UnrecoverableError('job stalled more than allowable limit');
@@ -170,7 +178,7 @@ describe('the queue reconciler while Redis is down', () => {
     try {
       await app.ready();
       const t0 = Date.now();
-      await assert.rejects(reconcileQueue({ db: app.db, queue: app.queue, log: app.log }));
+      await assert.rejects(reconcileQueue({ db: app.db, queue: app.queue, log: app.log, heartbeatTimeoutS: 60 }));
       assert.ok(Date.now() - t0 < 10_000, 'fails within the enqueue timeout, not hanging');
       await waitFor(async () => lines.some((l) => l.includes('queue reconciliation failed')), 15_000, 'the failure to be logged');
       const health = await app.inject({ method: 'GET', url: '/healthz' });

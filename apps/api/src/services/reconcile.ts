@@ -16,6 +16,8 @@ export interface ReconcileDeps {
   db: Db;
   queue: ExperimentQueue;
   log: FastifyBaseLogger;
+  /** A running row whose heartbeat is older than this has lost its worker; a fresher one is being trained. */
+  heartbeatTimeoutS: number;
   /** Ends a pass early, between batches (the app is closing). */
   signal?: AbortSignal;
 }
@@ -79,13 +81,19 @@ export async function reconcileQueue(deps: ReconcileDeps): Promise<ReconcileResu
 }
 
 /**
- * Adds the job of each experiment in `ids` that is still live. The rows are read again (with their spec) just
+ * Adds the job of each experiment in `ids` that is still queued, or running with no sign of its worker. The rows are read again (with their spec) just
  * before: one cancelled or finished since the first read gets no job. Any job left over by a narrower race is
  * harmless: the worker's claim refuses an experiment that is not live.
  */
 async function requeue(deps: ReconcileDeps, ids: string[]): Promise<string[]> {
+  const staleBefore = new Date(Date.now() - deps.heartbeatTimeoutS * 1000);
   const rows = await deps.db.experiment.findMany({
-    where: { id: { in: ids }, status: { in: LIVE } },
+    // A running row with a fresh heartbeat is being trained by a live worker that merely lost its lock with
+    // Redis: a job for it now would only wait (the claim refuses it). It is re-added once the heartbeat is stale.
+    where: {
+      id: { in: ids },
+      OR: [{ status: 'queued' }, { status: 'running', OR: [{ heartbeatAt: null }, { heartbeatAt: { lt: staleBefore } }] }],
+    },
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
     select: { id: true, status: true, spec: true, cancelRequestedAt: true },
   });

@@ -5,9 +5,9 @@
 // marked cancelled, keeps the epochs it recorded and its last checkpoint, and is not retried. A run stopped
 // because its worker shuts down checkpoints and goes back to the queue. Every run starts from its experiment's
 // latest training-state checkpoint when there is one (docs/reliability.md).
-import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { DataError, InvalidSpecError, forwardFlopsPerWindow, parseSpec, type TrainJobData } from '@slmlab/core';
+import { DataError, InvalidSpecError, forwardFlopsPerWindow, parseSpec, type ExperimentSpec, type TrainJobData } from '@slmlab/core';
 import type { CheckpointsRepo, ExperimentsRepo } from '@slmlab/db';
 import type { BackendInfo } from '../ml/backend.ts';
 import { CHECKPOINT_FORMAT, STATE_FORMAT } from '../ml/checkpoint.ts';
@@ -30,6 +30,8 @@ export interface TrainJobDeps {
   trainer: Trainer;
   /** Training-state checkpoint cadence besides epoch ends (0: off). */
   checkpointEvery: { steps: number; seconds: number };
+  /** A running row without a heartbeat for this long has lost its worker (SLMLAB_HEARTBEAT_TIMEOUT_S). */
+  heartbeatTimeoutS: number;
   log: Logger;
 }
 
@@ -44,6 +46,7 @@ export function trainExperimentProcessor(deps: TrainJobDeps) {
     try {
       return await run(job, deps, log, { signal: stop, abort: () => requested.abort('cancel requested') });
     } catch (err) {
+      if (err instanceof RunningElsewhereError) return await postpone(job, token, err, log);
       if (stop.aborted && stop.reason === SHUTDOWN_REASON) return await requeue(job, token, deps, log);
       if (stop.aborted) return await cancelled(job, deps, log);
       return await fail(job, deps, log, err);
@@ -59,8 +62,25 @@ interface Stop {
 async function run(job: Job<TrainJobData>, deps: TrainJobDeps, log: Logger, stop: Stop) {
   const id = job.data.experimentId;
   const spec = parseSpec(job.data.spec);
-  const claimed = await deps.experiments.claim(id, { workerId: deps.workerId, backend: deps.backend.name, device: deps.backend.device });
+  const claimed = await deps.experiments.claim(id, { workerId: deps.workerId, backend: deps.backend.name, device: deps.backend.device }, deps.heartbeatTimeoutS);
   if (!claimed) await dropStale(id, deps);
+  const heartbeat = startHeartbeat(id, deps, log);
+  try {
+    return await train(job, spec, deps, log, stop);
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+/** Signs of life on the row while this worker trains it: what tells a live worker from a dead one. */
+function startHeartbeat(id: string, deps: TrainJobDeps, log: Logger) {
+  const beat = () =>
+    deps.experiments.heartbeat(id, deps.workerId).catch((err: unknown) => log.warn({ err }, 'could not record the heartbeat'));
+  return setInterval(beat, (deps.heartbeatTimeoutS * 1000) / 4).unref();
+}
+
+async function train(job: Job<TrainJobData>, spec: ExperimentSpec, deps: TrainJobDeps, log: Logger, stop: Stop) {
+  const id = job.data.experimentId;
   log.info({ dataset: spec.dataset, model: spec.model, backend: deps.backend.name }, 'training started');
   const saved = await deps.checkpoints.latest(id, LATEST_TAG);
   const input = { experimentId: id, spec, data: deps.data, resume: saved?.data, checkpointEvery: deps.checkpointEvery };
@@ -133,7 +153,26 @@ async function dropStale(id: string, deps: TrainJobDeps): Promise<never> {
   if (row.cancelRequestedAt && (await deps.experiments.markCancelled(id, 'cancelled on request (its worker had stopped)'))) {
     throw new StaleJobError('experiment had a cancel request; marked cancelled');
   }
+  if (row.status === 'running' && row.heartbeatAt) {
+    throw new RunningElsewhereError(row.workerId, row.heartbeatAt.getTime() + deps.heartbeatTimeoutS * 1000 + 1000);
+  }
   throw new StaleJobError(`experiment is ${row.status}; its job will not run it`);
+}
+
+/**
+ * The experiment is running on a worker that still signs of life (its queue lock lapsed, or Redis lost the job
+ * and the API re-enqueued it): this job waits until that heartbeat would be stale, then tries again.
+ */
+class RunningElsewhereError extends Error {
+  constructor(readonly workerId: string | null, readonly retryAt: number) {
+    super(`experiment is running on worker ${workerId ?? '?'}; checking again at ${new Date(retryAt).toISOString()}`);
+  }
+}
+
+async function postpone(job: Job<TrainJobData>, token: string | undefined, err: RunningElsewhereError, log: Logger): Promise<never> {
+  log.warn({ runningOn: err.workerId, retryAt: new Date(err.retryAt).toISOString() }, 'experiment is running elsewhere: job postponed');
+  await job.moveToDelayed(err.retryAt, token);
+  throw new DelayedError();
 }
 
 /** The run was asked to stop: cancelled (unless it ended meanwhile), its recorded epochs kept, never retried. */
