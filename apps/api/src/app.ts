@@ -5,11 +5,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ApiConfig } from './config.ts';
 import { dbPlugin } from './plugins/db.ts';
 import { errorsPlugin } from './plugins/errors.ts';
+import { progressPlugin } from './plugins/progress.ts';
 import { queuePlugin } from './plugins/queue.ts';
 import { reconcilePlugin } from './plugins/reconcile.ts';
 import { shared } from './plugins/shared.ts';
 import { swaggerPlugin } from './plugins/swagger.ts';
 import { checkpointRoutes } from './routes/checkpoints.ts';
+import { eventRoutes } from './routes/events.ts';
 import { experimentRoutes } from './routes/experiments.ts';
 import { healthRoutes } from './routes/health.ts';
 import { limitsFromConfig } from './services/limits.ts';
@@ -23,9 +25,11 @@ export const app: FastifyPluginAsync<{ config: ApiConfig }> = shared('slmlab-api
   await fastify.register(dbPlugin, { databaseUrl: config.DATABASE_URL });
   await fastify.register(queuePlugin, { redisUrl: config.REDIS_URL, prefix: config.SLMLAB_QUEUE_PREFIX });
   await fastify.register(reconcilePlugin, { intervalS: config.SLMLAB_RECONCILE_INTERVAL_S, heartbeatTimeoutS: config.SLMLAB_HEARTBEAT_TIMEOUT_S });
+  await fastify.register(progressPlugin, { redisUrl: config.REDIS_URL, prefix: config.SLMLAB_QUEUE_PREFIX });
   await fastify.register(healthRoutes);
   await fastify.register(experimentRoutes, { prefix: '/v1', limits: limitsFromConfig(config) });
   await fastify.register(checkpointRoutes, { prefix: '/v1' });
+  await fastify.register(eventRoutes, { prefix: '/v1', pollMs: 1000 });
 });
 
 export interface BuildAppOptions {

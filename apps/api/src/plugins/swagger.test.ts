@@ -24,7 +24,7 @@ test('/docs/json is an OpenAPI 3 document of every route', async () => {
   assert.equal(doc.info.title, 'slmlab API');
   assert.deepEqual(Object.keys(doc.paths).sort(), [
     '/healthz', '/readyz', '/v1/experiments', '/v1/experiments/{id}', '/v1/experiments/{id}/cancel',
-    '/v1/experiments/{id}/checkpoints', '/v1/experiments/{id}/checkpoints/{checkpointId}',
+    '/v1/experiments/{id}/checkpoints', '/v1/experiments/{id}/checkpoints/{checkpointId}', '/v1/experiments/{id}/events',
   ]);
   assert.deepEqual(Object.keys(doc.paths['/v1/experiments']).sort(), ['get', 'post']);
   assert.deepEqual(doc.tags.map((t: { name: string }) => t.name), ['experiments', 'checkpoints', 'health']);

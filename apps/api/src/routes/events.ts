@@ -1,0 +1,39 @@
+// GET /v1/experiments/:id/events: live progress as server-sent events (services/live.ts says what is sent).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { NotFoundError } from '@slmlab/core';
+import { ErrorResponse, IdParams } from '../schemas.ts';
+import { streamExperiment } from '../services/live.ts';
+import { openSse } from '../sse.ts';
+
+const STREAM_DESCRIPTION =
+  'A text/event-stream. Events: `state` (the experiment summary, at once and at each status change), `progress` ' +
+  '(the worker\'s report, about once a second while training: epoch, step, totalSteps, loss, tokensPerSec, ' +
+  'etaSeconds), `epoch` (each learning-curve point: epoch, step, tokens, seconds, trainNll, valNll), and `end` ' +
+  '(the final summary: succeeded, failed or cancelled), after which the server closes the stream. A comment line ' +
+  'is sent every 15 s to keep proxies from closing it. Example: `curl -N localhost:3000/v1/experiments/<id>/events`.';
+
+export const eventRoutes: FastifyPluginAsyncTypebox<{ pollMs: number }> = async (app, { pollMs }) => {
+  app.get(
+    '/experiments/:id/events',
+    {
+      schema: {
+        tags: ['experiments'],
+        summary: 'live progress of one experiment (server-sent events)',
+        description: STREAM_DESCRIPTION,
+        params: IdParams,
+        produces: ['text/event-stream'],
+        response: {
+          200: { description: 'the event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+          400: ErrorResponse,
+          404: ErrorResponse,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const exists = await app.db.experiment.findUnique({ where: { id }, select: { id: true } });
+      if (!exists) throw new NotFoundError('experiment', id);
+      streamExperiment({ db: app.db, hub: app.progressHub, pollMs }, id, openSse(request, reply));
+    },
+  );
+};

@@ -1,0 +1,53 @@
+// What a live stream of one experiment says, and when: its state at once, each worker progress report as it
+// comes (BullMQ's event stream), each new epoch point and each status change (read from PostgreSQL every
+// `pollMs`: the record, whatever Redis delivers), and its final state, after which the stream ends.
+import type { ExperimentStatus } from '@slmlab/db';
+import { experimentsRepo, type Db } from '@slmlab/db';
+import type { ProgressHub } from '../plugins/progress.ts';
+import type { SseStream } from '../sse.ts';
+import { summaryView } from '../views.ts';
+
+const ENDED: ExperimentStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+export interface LiveDeps {
+  db: Db;
+  hub: ProgressHub;
+  pollMs: number;
+}
+
+/** Streams experiment `id` (which exists) until it ends or the client leaves. */
+export function streamExperiment(deps: LiveDeps, id: string, sse: SseStream): void {
+  const repo = experimentsRepo(deps.db);
+  let lastStatus: ExperimentStatus | undefined;
+  let lastStep = -1;
+  let polling = false;
+
+  sse.onClose(deps.hub.subscribe([id], (_id, progress) => sse.send('progress', { experimentId: id, ...progress })));
+
+  const poll = async () => {
+    if (polling || sse.closed) return;
+    polling = true;
+    try {
+      const row = await repo.get(id);
+      if (!row) return sse.end(); // deleted meanwhile
+      const points = await deps.db.metricPoint.findMany({ where: { experimentId: id, step: { gt: lastStep } }, orderBy: { step: 'asc' } });
+      for (const p of points) {
+        lastStep = p.step;
+        const { epoch, step, tokens, seconds, trainNll, valNll, valNllAllTokens } = p;
+        sse.send('epoch', { experimentId: id, epoch, step, tokens, seconds, trainNll, valNll, valNllAllTokens });
+      }
+      if (row.status !== lastStatus) {
+        lastStatus = row.status;
+        sse.send(ENDED.includes(row.status) ? 'end' : 'state', summaryView(row));
+        if (ENDED.includes(row.status)) sse.end();
+      }
+    } catch {
+      // PostgreSQL unreachable for a moment: the next poll tries again; the stream stays open.
+    } finally {
+      polling = false;
+    }
+  };
+  const timer = setInterval(() => void poll(), deps.pollMs);
+  sse.onClose(() => clearInterval(timer));
+  void poll();
+}
