@@ -8,6 +8,7 @@ import { initBackend } from '../ml/backend.ts';
 import { registerFastMatMul, unregisterFastMatMul } from '../ml/kernels/fast-matmul.ts';
 import { registerFastSum, unregisterFastSum } from '../ml/kernels/fast-sum.ts';
 import { registerSharedIdentity, unregisterSharedIdentity } from '../ml/kernels/identity.ts';
+import { registerFastGather, unregisterFastGather } from '../ml/kernels/fast-gather.ts';
 import { randomBatch } from '../ml/data/windows.ts';
 import { batchNll } from '../ml/loss.ts';
 import { buildModel } from '../ml/models/index.ts';
@@ -29,11 +30,11 @@ const VARIANTS: Record<string, { backend: 'wasm' | 'cpu'; setup: () => void }> =
   // idiomatic tfjs formulation of the models (tf.moments, tf.dropout, tf.split).
   'wasm-stock': {
     backend: 'wasm',
-    setup: () => (unregisterFastMatMul(), unregisterFastSum(), unregisterSharedIdentity(), useFusedOps(false)),
+    setup: () => (unregisterFastMatMul(), unregisterFastSum(), unregisterSharedIdentity(), unregisterFastGather(), useFusedOps(false)),
   },
   'wasm-slmlab': {
     backend: 'wasm',
-    setup: () => (registerFastMatMul(), registerFastSum(), registerSharedIdentity(), useFusedOps(true)),
+    setup: () => (registerFastMatMul(), registerFastSum(), registerSharedIdentity(), registerFastGather(), useFusedOps(true)),
   },
 };
 
@@ -78,6 +79,23 @@ async function measure(spec: ExperimentSpec, V: number): Promise<{ tokensPerSec:
   return { tokensPerSec: (steps * B * T) / s, gflops: (steps * flopsPerStep) / s / 1e9, steps };
 }
 
+/**
+ * One peak per backend: a 1024² untransposed matmul takes XNNPACK's path with or without our kernels (slmlab's
+ * SIMD product only takes small right operands, and XNNPACK is faster on large ones). Sampled at the start,
+ * before every model and at the end, keeping the highest: load from other processes only lowers a measured
+ * peak, and one taken at a busy moment overstates every MFU (on a shared 2-core machine it did, past 100%).
+ */
+async function measurePeaks(peaks: Record<string, number>, trials = 5): Promise<void> {
+  const current = tf.getBackend();
+  for (const backend of new Set(Object.values(VARIANTS).map((v) => v.backend))) {
+    await tf.setBackend(backend);
+    const peak = await measurePeakGflops({ trials, msPerTrial: 1000 });
+    console.error(`${backend}: 1024² matmul peak ${peak.toFixed(1)} GFLOP/s`);
+    peaks[backend] = Math.max(peaks[backend] ?? 0, peak);
+  }
+  await tf.setBackend(current);
+}
+
 function heapMiB(): number {
   const backend = tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } };
   return backend.wasm ? backend.wasm.HEAPU8.length / 2 ** 20 : process.memoryUsage().rss / 2 ** 20;
@@ -87,26 +105,25 @@ async function main() {
   await initBackend('wasm');
   const rows: Row[] = [];
   const peaks: Record<string, number> = {};
-  // One peak per backend: a square untransposed matmul takes the same XNNPACK path with or without our kernels.
-  for (const backend of new Set(Object.values(VARIANTS).map((v) => v.backend))) {
-    await tf.setBackend(backend);
-    peaks[backend] = await measurePeakGflops({ trials: 5, msPerTrial: 1000 });
-    console.error(`${backend}: 1024² matmul peak ${peaks[backend]!.toFixed(1)} GFLOP/s`);
-  }
+  await measurePeaks(peaks);
   for (const [variant, v] of Object.entries(VARIANTS)) {
     await tf.setBackend(v.backend);
     v.setup();
     for (const m of MODELS) {
       if (only && !only.some((o) => m.label.startsWith(o))) continue;
+      await measurePeaks(peaks, 2); // sampled through the run: see measurePeaks
       const spec = parseSpec({ dataset: 'tinyshakespeare', model: m.model, training: { objective: m.objective ?? 'last-token' } });
       const r = await measure(spec, 65);
-      rows.push({ variant, model: m.label, ...r, mfu: r.gflops / peaks[v.backend]!, heapMiB: heapMiB() });
+      rows.push({ variant, model: m.label, ...r, mfu: 0, heapMiB: heapMiB() }); // MFU once the peak is final
       console.error(`  ${m.label}: ${Math.round(r.tokensPerSec)} tok/s, ${r.gflops.toFixed(2)} GFLOP/s (${r.steps} steps)`);
     }
   }
   registerFastMatMul();
   registerFastSum();
   registerSharedIdentity();
+  registerFastGather();
+  await measurePeaks(peaks);
+  for (const r of rows) r.mfu = r.gflops / peaks[VARIANTS[r.variant]!.backend]!;
   print(rows, peaks);
   await mkdir('bench-results', { recursive: true });
   const file = `bench-results/train-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;

@@ -6,6 +6,7 @@ import { tf } from './tf.ts';
 import { registerFastMatMul } from './kernels/fast-matmul.ts';
 import { registerFastSum } from './kernels/fast-sum.ts';
 import { registerSharedIdentity } from './kernels/identity.ts';
+import { registerFastGather } from './kernels/fast-gather.ts';
 import { registerSegmentSum } from './kernels/segment-sum.ts';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -47,6 +48,7 @@ const loaders: Record<Exclude<BackendChoice, 'auto'>, Loader> = {
       registerFastMatMul();
       registerFastSum();
       registerSharedIdentity();
+      registerFastGather();
       await setBackend('wasm'); // the Emscripten module is instantiated here
     });
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');

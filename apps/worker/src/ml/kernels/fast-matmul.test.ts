@@ -51,3 +51,23 @@ test('matMul values and gradients agree with the reference for every transpose a
     ['value', 'grad a', 'grad b'].slice(0, wasm.length).forEach((what, i) => close(wasm[i]!, cpu[i]!, `${label} ${what}`));
   }
 });
+
+test('dense products on the SIMD path (tile-aligned, small right operand, Xᵀ·dY in k blocks) agree with the reference, values and gradients', async () => {
+  const rng = createRng(22);
+  const rand = (shape: number[]) => tf.tensor(Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => rng.normal()), shape);
+  for (let trial = 0; trial < 10; trial++) {
+    const [m, k, n] = [4 * (1 + rng.int(12)), 1 + rng.int(200), 8 * (1 + rng.int(6))];
+    const [tA, tB] = [trial % 4 >= 2, trial % 2 === 1];
+    const lead = trial % 3 === 0 && !tA ? [2] : []; // a batch of rows sharing the weight (values only, as above)
+    const [a, b] = [rand([...lead, ...(tA ? [k, m] : [m, k])]), rand(tB ? [n, k] : [k, n])];
+    const up = rand(tf.matMul(a, b, tA, tB).shape);
+    const [wasm, cpu] = await onBoth(() => {
+      if (lead.length) return [tf.matMul(a, b, tA, tB)];
+      const f = (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, y, tA, tB), up));
+      const [ga, gb] = tf.grads(f)([a, b]);
+      return [tf.matMul(a, b, tA, tB), ga!, gb!];
+    });
+    const label = `a[${a.shape}] b[${b.shape}] tA=${tA} tB=${tB}`;
+    ['value', 'grad a', 'grad b'].slice(0, wasm.length).forEach((what, i) => close(wasm[i]!, cpu[i]!, `${label} ${what}`));
+  }
+});

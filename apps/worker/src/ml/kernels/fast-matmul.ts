@@ -1,12 +1,15 @@
 // tfjs-backend-wasm's BatchMatMul reaches XNNPACK (SIMD) only when neither operand is transposed and the batch
 // is 1; every other case runs a scalar loop at ~1–2 GFLOP/s. Both backward products of every dense layer
 // (dX = dY·Wᵀ, dW = Xᵀ·dY) are transposed, so training spends most of its time there.
-// This wrapper, registered through the public kernel API, materialises transposes with the (fast) wasm
-// Transpose kernel, folds a shared right operand's batch into rows, runs a batch of products one by one, and
-// so always hands the stock kernel the untransposed batch-1 case. kernels.test.ts checks values and gradients against the stock kernel.
+// This wrapper, registered through the public kernel API, first hands the dense layers' products to slmlab's
+// SIMD product where that is faster (simd-matmul.ts: small right operands, Xᵀ·dY without a transpose); else it
+// materialises transposes with the (fast) wasm Transpose kernel, folds a shared right operand's batch into
+// rows, runs a batch of products one by one, and so always hands the stock kernel the untransposed batch-1
+// case. fast-matmul.test.ts checks values and gradients against the cpu backend.
 import { tf } from '../tf.ts';
 
 import { wasmKernelOverride, type KernelArgs, type KernelFn, type WasmBackendLike } from './override.ts';
+import { simdMatMul } from './simd-matmul.ts';
 
 let stock: KernelFn;
 const override = wasmKernelOverride(tf.BatchMatMul, (original) => {
@@ -37,6 +40,8 @@ function fastBatchMatMul(args: KernelArgs): tf.TensorInfo {
   const { backend } = args;
   let { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
   const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+  const simd = simdMatMul(a, b, transposeA, transposeB, backend); // the dense layers' products, where faster
+  if (simd) return simd;
   const temps: tf.TensorInfo[] = [];
   try {
     if (transposeA) temps.push((a = transposeLast2(a, backend)));

@@ -11,6 +11,8 @@ test('Sum over any axes and keepDims agrees with the stock wasm kernel, values a
   const cases: [number[], number | number[], boolean][] = [
     [[37, 5], 0, false], [[37, 5], [0], true], [[4, 6, 3], [0, 1], false], [[4, 6, 3], [0, 1], true],
     [[4, 6, 3], 2, false], [[4, 6, 3], [0, 2], false], [[4, 6, 3], [1], true], [[9], 0, false], [[2, 3, 4, 5], [0, 1, 2], true],
+    // even row widths take the SIMD path
+    [[50, 6], 0, false], [[3, 7, 10], [0, 1], true], [[2000, 128], 0, false], [[8], 0, true],
   ];
   for (const [shape, axis, keepDims] of cases) {
     const x = tf.tensor(Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => rng.normal()), shape);
@@ -26,7 +28,8 @@ test('Sum over any axes and keepDims agrees with the stock wasm kernel, values a
     registerFastSum();
     const label = `sum([${shape}], ${JSON.stringify(axis)}, keepDims=${keepDims})`;
     assert.deepEqual(fast[1], stock[1], `${label} shape`);
-    fast[0].forEach((v, i) => assert.ok(Math.abs(v - stock[0][i]!) < 1e-4, `${label}[${i}]: ${v} vs ${stock[0][i]}`));
+    // relative: the stock kernel sums in float32, ours in float64 (sums of 2000 rows differ in the 6th digit)
+    fast[0].forEach((v, i) => assert.ok(Math.abs(v - stock[0][i]!) < 1e-4 * (1 + Math.abs(v)), `${label}[${i}]: ${v} vs ${stock[0][i]}`));
     fast[2].forEach((v, i) => assert.ok(Math.abs(v - stock[2][i]!) < 1e-4, `${label} grad[${i}]`));
     x.dispose();
   }

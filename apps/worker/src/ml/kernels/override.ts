@@ -1,6 +1,7 @@
 // Replacing a wasm kernel through tfjs's public registry, reversibly (benchmarks measure stock and ours in one
 // process). `wrap` receives the stock kernel so a replacement can hand it the cases it already runs well.
 import { tf } from '../tf.ts';
+import { isWasmMemory, type WasmMemory } from './wasm-asm.ts';
 
 export type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap };
 export type KernelFn = (args: KernelArgs) => tf.TensorInfo;
@@ -31,4 +32,11 @@ export function wasmKernelOverride(kernelName: string, wrap: (stock: KernelFn) =
       stock = undefined;
     },
   };
+}
+
+/** tfjs-backend-wasm's memory (its Emscripten module exports it as `asm.memory`), for slmlab's own SIMD code. */
+export function wasmMemory(backend: unknown): WasmMemory {
+  const memory = (backend as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory;
+  if (!isWasmMemory(memory)) throw new Error('not a tfjs-backend-wasm backend: no exported memory');
+  return memory;
 }

@@ -3,11 +3,14 @@
 import { tf } from '../tf.ts';
 import type { Rng } from '../rng.ts';
 import { Params, applyDense, type Dense } from './params.ts';
+import { fusedAttentionFits, fusedCausalAttention } from '../kernels/causal-attention.ts';
+import { fusedLayerNorm, fusedLayerNormFits } from '../kernels/layer-norm.ts';
 
 /**
- * slmlab's fused formulations (hand-written LayerNorm gradient, JS dropout masks, sliced q/k/v weights) are on
- * by default. Off gives the idiomatic tfjs formulation of the same maths (tf.moments, tf.dropout, tf.split),
- * which `npm run bench:train` uses as part of its stock-TensorFlow.js baseline.
+ * slmlab's fused formulations (on wasm: fused causal-attention and LayerNorm kernels; elsewhere a hand-written
+ * LayerNorm gradient; JS dropout masks, sliced q/k/v weights) are on by default. Off gives the idiomatic tfjs
+ * formulation of the same maths (tf.moments, tf.dropout, tf.split), which `npm run bench:train` uses as part of
+ * its stock-TensorFlow.js baseline.
  */
 let fused = true;
 export function useFusedOps(on: boolean): void {
@@ -45,7 +48,9 @@ const layerNormOp = tf.customGrad((...args: unknown[]) => {
   };
 });
 
+/** On wasm, one SIMD kernel each way (kernels/layer-norm.ts) computes the same maths as layerNormOp. */
 export function layerNorm(x: tf.Tensor, n: Norm): tf.Tensor {
+  if (fused && fusedLayerNormFits(x.shape[x.rank - 1]!)) return fusedLayerNorm(x, n.gamma, n.beta);
   if (fused) return layerNormOp(x, n.gamma, n.beta);
   const { mean, variance } = tf.moments(x, -1, true);
   return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5))), n.gamma), n.beta);
@@ -58,10 +63,14 @@ export function layerNorm(x: tf.Tensor, n: Norm): tf.Tensor {
 export function dropout(x: tf.Tensor, rate: number, training: boolean, rng: Rng): tf.Tensor {
   if (!training || rate <= 0) return x;
   if (!fused) return tf.dropout(x, rate, undefined, rng.int(2 ** 31));
-  const scale = 1 / (1 - rate);
-  const mask = new Float32Array(x.size);
-  rng.fillDropoutMask(mask, rate, scale);
-  return tf.mul(x, tf.tensor(mask, x.shape, 'float32'));
+  return tf.mul(x, dropoutMask(x.shape, rate, rng));
+}
+
+/** Inverted-dropout keep-mask: 0 or 1 / (1 − rate) per entry, drawn from `rng`. */
+function dropoutMask(shape: number[], rate: number, rng: Rng): tf.Tensor {
+  const mask = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  rng.fillDropoutMask(mask, rate, 1 / (1 - rate));
+  return tf.tensor(mask, shape, 'float32');
 }
 
 /** [T, T] additive mask: 0 where key ≤ query, −1e9 above the diagonal (a key from the future). */
@@ -88,7 +97,11 @@ export function mergeHeads(x: tf.Tensor): tf.Tensor3D {
   return tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [B, T, H * hd]);
 }
 
-/** Causal scaled dot-product attention on [B, H, T, hd] inputs, with optional dropout on the weights. */
+/**
+ * Causal scaled dot-product attention on [B, H, T, hd] inputs, with optional dropout on the weights. On wasm
+ * the fused kernel (kernels/causal-attention.ts) computes the same maths per head; it draws the same dropout
+ * mask from `rng`, so a seed trains the same model either way.
+ */
 export function causalAttention(
   q: tf.Tensor4D,
   k: tf.Tensor4D,
@@ -97,7 +110,11 @@ export function causalAttention(
   training: boolean,
   rng: Rng,
 ): tf.Tensor4D {
-  const [, , T, hd] = q.shape;
+  const [B, H, T, hd] = q.shape;
+  if (fused && fusedAttentionFits(T, hd)) {
+    const mask = training && attnDropout > 0 ? dropoutMask([B, H, T, T], attnDropout, rng) : undefined;
+    return fusedCausalAttention(q, k, v, 1 / Math.sqrt(hd), mask);
+  }
   const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hd)), causalMask(T)); // [B, H, T, T]
   const weights = dropout(tf.softmax(scores, -1), attnDropout, training, rng);
   return tf.matMul(weights, v) as tf.Tensor4D; // [B, H, T, hd]

@@ -1,0 +1,77 @@
+// `tsx apps/worker/src/bench/profile-step.ts [model-json]`: where one training step of a model spends its kernel
+// time on the wasm backend with slmlab's kernels (tf.profile), per kernel and per BatchMatMul shape. Used to
+// decide what to optimise next (docs/performance.md, "What limits the rest").
+import { parseSpec } from '@slmlab/core';
+import { tf } from '../ml/tf.ts';
+import { initBackend } from '../ml/backend.ts';
+import { registerFastGather } from '../ml/kernels/fast-gather.ts';
+import { randomBatch } from '../ml/data/windows.ts';
+import { batchNll } from '../ml/loss.ts';
+import { buildModel } from '../ml/models/index.ts';
+import { createRng } from '../ml/rng.ts';
+
+const modelJson = process.argv[2] ?? '{"kind":"transformer","layers":3,"heads":4}';
+
+async function main() {
+  await initBackend('wasm');
+  registerFastGather(); // until backend.ts registers it with the other kernels
+  const spec = parseSpec({ dataset: 'tinyshakespeare', model: JSON.parse(modelJson), training: {} });
+  const [T, B, V] = [spec.model.contextLength, spec.training.batchSize, 65];
+  const model = buildModel(spec, V, createRng(1), createRng(2));
+  const opt = tf.train.adam(3e-4);
+  const tokens = Int32Array.from({ length: 200_000 }, (_, i) => (i * 7919) % V);
+  const rng = createRng(3);
+  const step = () => {
+    const batch = randomBatch(tokens, T, B, rng, spec.training.objective === 'all-tokens' ? 'all' : 'last');
+    const loss = tf.tidy(() => opt.minimize(() => batchNll(model.logits(tf.tensor2d(batch.x, [B, T], 'int32'), true), batch.y), true)!);
+    loss.dataSync();
+    loss.dispose();
+  };
+  step();
+  step();
+  const t0 = performance.now();
+  step();
+  console.log(`unprofiled step: ${(performance.now() - t0).toFixed(0)} ms`);
+  const t1 = performance.now();
+  const info = await tf.profile(step);
+  const wall = performance.now() - t1;
+  report(info.kernels as unknown as ProfiledKernel[], wall);
+}
+
+interface ProfiledKernel {
+  name: string;
+  kernelTimeMs: number | { error: string };
+  inputShapes: number[][];
+}
+
+function report(kernels: ProfiledKernel[], wall: number) {
+  const byName = new Map<string, { ms: number; n: number }>();
+  const byShape = new Map<string, { ms: number; n: number }>();
+  let total = 0;
+  for (const k of kernels) {
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    total += ms;
+    add(byName, k.name, ms);
+    if (k.name === 'BatchMatMul') add(byShape, k.inputShapes.map((s) => `[${s}]`).join('·'), ms);
+  }
+  console.log(`profiled step: ${wall.toFixed(0)} ms wall, ${total.toFixed(0)} ms in kernels`);
+  print(byName, total);
+  console.log('\nBatchMatMul by input shapes:');
+  print(byShape, total);
+}
+
+function add(m: Map<string, { ms: number; n: number }>, key: string, ms: number) {
+  const e = m.get(key) ?? { ms: 0, n: 0 };
+  e.ms += ms;
+  e.n++;
+  m.set(key, e);
+}
+
+function print(m: Map<string, { ms: number; n: number }>, total: number) {
+  for (const [k, { ms, n }] of [...m].sort((a, b) => b[1].ms - a[1].ms)) {
+    if (ms < total * 0.002) continue;
+    console.log(`${k.padEnd(40)} ${ms.toFixed(1).padStart(8)} ms ${((100 * ms) / total).toFixed(1).padStart(5)}%  ×${n}`);
+  }
+}
+
+await main();
