@@ -3,6 +3,7 @@
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ApiConfig } from './config.ts';
+import { authPlugin } from './plugins/auth.ts';
 import { dbPlugin } from './plugins/db.ts';
 import { errorsPlugin } from './plugins/errors.ts';
 import { progressPlugin } from './plugins/progress.ts';
@@ -11,9 +12,13 @@ import { reconcilePlugin } from './plugins/reconcile.ts';
 import { shared } from './plugins/shared.ts';
 import { swaggerPlugin } from './plugins/swagger.ts';
 import { checkpointRoutes } from './routes/checkpoints.ts';
+import { compareRoutes } from './routes/compare.ts';
 import { eventRoutes } from './routes/events.ts';
 import { experimentRoutes } from './routes/experiments.ts';
+import { frontierRoutes } from './routes/frontier.ts';
 import { healthRoutes } from './routes/health.ts';
+import { metricRoutes } from './routes/metrics.ts';
+import { sweepRoutes } from './routes/sweeps.ts';
 import { limitsFromConfig } from './services/limits.ts';
 import { validatorCompiler } from './validation.ts';
 
@@ -26,9 +31,15 @@ export const app: FastifyPluginAsync<{ config: ApiConfig }> = shared('slmlab-api
   await fastify.register(queuePlugin, { redisUrl: config.REDIS_URL, prefix: config.SLMLAB_QUEUE_PREFIX });
   await fastify.register(reconcilePlugin, { intervalS: config.SLMLAB_RECONCILE_INTERVAL_S, heartbeatTimeoutS: config.SLMLAB_HEARTBEAT_TIMEOUT_S });
   await fastify.register(progressPlugin, { redisUrl: config.REDIS_URL, prefix: config.SLMLAB_QUEUE_PREFIX });
+  // Before every route: its hook covers each one registered after it (plugins/auth.ts).
+  await fastify.register(authPlugin, { enabled: config.SLMLAB_AUTH === 'on', openReads: config.SLMLAB_AUTH_OPEN_READS });
   await fastify.register(healthRoutes);
   await fastify.register(experimentRoutes, { prefix: '/v1', limits: limitsFromConfig(config) });
   await fastify.register(checkpointRoutes, { prefix: '/v1' });
+  await fastify.register(metricRoutes, { prefix: '/v1' });
+  await fastify.register(frontierRoutes, { prefix: '/v1' });
+  await fastify.register(compareRoutes, { prefix: '/v1' });
+  await fastify.register(sweepRoutes, { prefix: '/v1', limits: limitsFromConfig(config) });
   await fastify.register(eventRoutes, { prefix: '/v1', pollMs: 1000 });
 });
 

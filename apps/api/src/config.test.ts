@@ -40,3 +40,15 @@ test('queue reconciler: every 30 s by default, 0 turns it off, nonsense is refus
     });
   }
 });
+
+test('auth: off with open reads by default; on/off and true/false are accepted, nonsense is refused', () => {
+  const d = loadApiConfig({});
+  assert.deepEqual([d.SLMLAB_AUTH, d.SLMLAB_AUTH_OPEN_READS], ['off', true]);
+  const c = loadApiConfig({ SLMLAB_AUTH: 'on', SLMLAB_AUTH_OPEN_READS: 'false' });
+  assert.deepEqual([c.SLMLAB_AUTH, c.SLMLAB_AUTH_OPEN_READS], ['on', false]);
+  assert.throws(() => loadApiConfig({ SLMLAB_AUTH: 'yes', SLMLAB_AUTH_OPEN_READS: 'maybe' }), (e: unknown) => {
+    assert.ok(e instanceof ConfigError);
+    assert.deepEqual(e.issues.map((i) => i.path).sort(), ['SLMLAB_AUTH', 'SLMLAB_AUTH_OPEN_READS']);
+    return true;
+  });
+});

@@ -19,6 +19,13 @@ export const ApiEnv = Type.Object({
    * start. 0 turns it off.
    */
   SLMLAB_RECONCILE_INTERVAL_S: Type.Integer({ minimum: 0, maximum: 86_400, default: 30 }),
+  /**
+   * `on`: requests need `Authorization: Bearer <token>` (plugins/auth.ts; tokens from `npm run token`). `off` by
+   * default, so that the one-command demo and local use need no token; the API then logs a warning at start.
+   */
+  SLMLAB_AUTH: Type.Enum(['off', 'on'], { default: 'off' }),
+  /** With auth on: GET (and HEAD) requests need no token. Writes always need one with the `write` scope. */
+  SLMLAB_AUTH_OPEN_READS: Type.Boolean({ default: true }),
 });
 
 export type ApiConfig = Static<typeof ApiEnv>;

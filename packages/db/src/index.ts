@@ -1,4 +1,7 @@
 export * from './client.ts';
 export * from './experiments.ts';
 export * from './checkpoints.ts';
+export * from './search.ts';
+export * from './sweeps.ts';
+export * from './tokens.ts';
 export { migrate, ensureDatabase } from './migrate.ts';

@@ -25,7 +25,9 @@ test('/docs/json is an OpenAPI 3 document of every route', async () => {
   assert.deepEqual(Object.keys(doc.paths).sort(), [
     '/healthz', '/readyz', '/v1/experiments', '/v1/experiments/{id}', '/v1/experiments/{id}/cancel',
     '/v1/experiments/{id}/checkpoints', '/v1/experiments/{id}/checkpoints/{checkpointId}', '/v1/experiments/{id}/events',
-  ]);
+    '/v1/experiments/{id}/metrics', '/v1/compare', '/v1/frontier',
+    '/v1/sweeps', '/v1/sweeps/{id}', '/v1/sweeps/{id}/retry', '/v1/sweeps/{id}/table', '/v1/sweeps/{id}/events',
+  ].sort());
   assert.deepEqual(Object.keys(doc.paths['/v1/experiments']).sort(), ['get', 'post']);
   assert.deepEqual(doc.tags.map((t: { name: string }) => t.name), ['experiments', 'checkpoints', 'health']);
 });

@@ -2,6 +2,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyPluginAsync, FastifySchema } from 'fastify';
+import { isOpenRoute } from './auth.ts';
 import { shared } from './shared.ts';
 
 export const swaggerPlugin: FastifyPluginAsync = shared('swagger', async (app) => {
@@ -22,8 +23,20 @@ export const swaggerPlugin: FastifyPluginAsync = shared('swagger', async (app) =
         { name: 'checkpoints', description: 'list and download model checkpoints' },
         { name: 'health', description: 'liveness and readiness probes' },
       ],
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API token (`npm run token -- create`), needed when the server runs with SLMLAB_AUTH=on: ' +
+              'scope `write` for POST/PUT/PATCH/DELETE, `read` for GET unless SLMLAB_AUTH_OPEN_READS (default true).',
+          },
+        },
+      },
+      security: [{ bearerAuth: [] }],
     },
-    transform: ({ schema, url }) => ({ schema: forClients(schema), url }),
+    // Probes and /docs need no token (plugins/auth.ts): `security: []` says so in the document.
+    transform: ({ schema, url }) => ({ schema: isOpenRoute(url) && schema ? { ...forClients(schema), security: [] } : forClients(schema), url }),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 });

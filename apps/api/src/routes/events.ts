@@ -2,7 +2,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { NotFoundError } from '@slmlab/core';
 import { ErrorResponse, IdParams } from '../schemas.ts';
-import { streamExperiment } from '../services/live.ts';
+import { streamExperiment, streamSweep } from '../services/live.ts';
+import { SweepIdParams } from '../sweep-schemas.ts';
 import { openSse } from '../sse.ts';
 
 const STREAM_DESCRIPTION =
@@ -34,6 +35,33 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ pollMs: number }> = async 
       const exists = await app.db.experiment.findUnique({ where: { id }, select: { id: true } });
       if (!exists) throw new NotFoundError('experiment', id);
       streamExperiment({ db: app.db, hub: app.progressHub, pollMs }, id, openSse(request, reply));
+    },
+  );
+
+  app.get(
+    '/sweeps/:id/events',
+    {
+      schema: {
+        tags: ['sweeps'],
+        summary: 'live progress of a sweep (server-sent events)',
+        description:
+          'A text/event-stream. Events: `sweep` (the sweep with its counts and cells, at once and whenever a cell\'s status ' +
+          'changes), `progress` (a running cell\'s report, with its experimentId), and `end` (the final sweep once no cell ' +
+          'is queued or running), after which the server closes the stream. Example: `curl -N localhost:3000/v1/sweeps/<id>/events`.',
+        params: SweepIdParams,
+        produces: ['text/event-stream'],
+        response: {
+          200: { description: 'the event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+          400: ErrorResponse,
+          404: ErrorResponse,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const exists = await app.db.sweep.findUnique({ where: { id }, select: { id: true } });
+      if (!exists) throw new NotFoundError('sweep', id);
+      streamSweep({ db: app.db, hub: app.progressHub, pollMs }, id, openSse(request, reply));
     },
   );
 };

@@ -1,4 +1,4 @@
-// /v1/experiments: submit a spec, cancel, read one experiment, list them newest first.
+// /v1/experiments: submit a spec, cancel, read one experiment, search them (newest first by default).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ExperimentSpec } from '@slmlab/core';
 import { checkpointsRepo, experimentsRepo } from '@slmlab/db';
@@ -8,12 +8,13 @@ import {
   ExperimentPage,
   ExperimentSummary,
   IdParams,
-  ListQuery,
   SubmitHeaders,
   SubmitQuery,
 } from '../schemas.ts';
+import { SearchQuery } from '../search-schemas.ts';
 import { experimentService } from '../services/experiments.ts';
 import type { SubmissionLimits } from '../services/limits.ts';
+import { searchService } from '../services/search.ts';
 import { summaryView } from '../views.ts';
 
 const EXAMPLE_SPEC = {
@@ -32,6 +33,7 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ limits: SubmissionLim
     limits,
     log: app.log,
   });
+  const search = searchService(app.db);
 
   app.post(
     '/experiments',
@@ -104,12 +106,17 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ limits: SubmissionLim
     {
       schema: {
         tags: ['experiments'],
-        summary: 'experiments, newest first',
-        description: 'Keyset pagination: pass the nextCursor of a page as ?cursor= to get the next one.',
-        querystring: ListQuery,
+        summary: 'search experiments: filter, sort, page',
+        description:
+          'Newest first unless ?sort= names a result, cost or date field (&order=asc|desc; ties by id; null sorts as ' +
+          'the largest value). Filters, all ANDed: status, dataset, modelKind, sweep, and ?where= a URL-encoded JSON ' +
+          'filter over any column or spec path with eq, ne, lt, lte, gt, gte, in, prefix and and/or nesting ' +
+          '(docs/api.md, "Search"); a bad filter is 400 with its path inside the filter (/where/or/1/testNll/lt). ' +
+          'Keyset pagination: pass the nextCursor of a page as ?cursor= (with the same sort and order) for the next one.',
+        querystring: SearchQuery,
         response: { 200: ExperimentPage, 400: ErrorResponse },
       },
     },
-    async (request) => service.list(request.query),
+    async (request) => search.list(request.query),
   );
 };

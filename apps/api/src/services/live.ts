@@ -2,9 +2,10 @@
 // comes (BullMQ's event stream), each new epoch point and each status change (read from PostgreSQL every
 // `pollMs`: the record, whatever Redis delivers), and its final state, after which the stream ends.
 import type { ExperimentStatus } from '@slmlab/db';
-import { experimentsRepo, type Db } from '@slmlab/db';
+import { experimentsRepo, sweepsRepo, type Db } from '@slmlab/db';
 import type { ProgressHub } from '../plugins/progress.ts';
 import type { SseStream } from '../sse.ts';
+import { sweepDetailView } from '../sweep-views.ts';
 import { summaryView } from '../views.ts';
 
 const ENDED: ExperimentStatus[] = ['succeeded', 'failed', 'cancelled'];
@@ -43,6 +44,48 @@ export function streamExperiment(deps: LiveDeps, id: string, sse: SseStream): vo
       }
     } catch {
       // PostgreSQL unreachable for a moment: the next poll tries again; the stream stays open.
+    } finally {
+      polling = false;
+    }
+  };
+  const timer = setInterval(() => void poll(), deps.pollMs);
+  sse.onClose(() => clearInterval(timer));
+  void poll();
+}
+
+/**
+ * Streams sweep `id` (which exists): `sweep` (its detail: counts and cells) at once and whenever a cell's status
+ * changes, `progress` from any running cell, and `end` with the final detail once no cell is queued or running.
+ * Cells a retry repoints are followed from the next poll on.
+ */
+export function streamSweep(deps: LiveDeps, id: string, sse: SseStream): void {
+  const repo = sweepsRepo(deps.db);
+  let lastStatuses = '';
+  let unsubscribe = () => {};
+  let followed = '';
+  let polling = false;
+  sse.onClose(() => unsubscribe());
+
+  const poll = async () => {
+    if (polling || sse.closed) return;
+    polling = true;
+    try {
+      const sweep = await repo.get(id);
+      if (!sweep) return sse.end();
+      const ids = sweep.cells.map((c) => c.experimentId);
+      if (ids.join() !== followed) {
+        unsubscribe();
+        followed = ids.join();
+        unsubscribe = deps.hub.subscribe(ids, (experimentId, progress) => sse.send('progress', { experimentId, ...progress }));
+      }
+      const statuses = sweep.cells.map((c) => c.experiment.status);
+      if (statuses.join() === lastStatuses) return;
+      lastStatuses = statuses.join();
+      const done = statuses.every((s) => ENDED.includes(s));
+      sse.send(done ? 'end' : 'sweep', sweepDetailView(sweep));
+      if (done) sse.end();
+    } catch {
+      // PostgreSQL unreachable for a moment: the next poll tries again.
     } finally {
       polling = false;
     }
