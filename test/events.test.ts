@@ -87,3 +87,29 @@ test('a stream of an ended experiment sends its final state and ends; an unknown
   assert.equal(missing.status, 404);
   assert.equal(((await missing.json()) as any).error.code, 'not_found');
 });
+
+test('a sweep stream reports its cells, their progress, and ends when every cell has ended', async () => {
+  const res = await fetch(`${base}/v1/sweeps`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'events e2e sweep', base: { ...SPEC, training: { ...SPEC.training, epochs: 2 } }, axes: {}, seeds: [11, 12] }),
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  const sweep = (await res.json()) as { id: string };
+  try {
+    const events = await readStream(`${base}/v1/sweeps/${sweep.id}/events`, 240_000);
+    const cells = events[0]!.data.cells.map((c: { experimentId: string }) => c.experimentId);
+    created.push(...cells);
+    assert.equal(events[0]!.event, 'sweep');
+    assert.equal(cells.length, 2);
+    const progress = events.filter((e) => e.event === 'progress');
+    assert.ok(progress.length > 0, `progress events (got ${events.map((e) => e.event).join(',')})`);
+    assert.ok(progress.every((p) => cells.includes(p.data.experimentId)));
+    assert.equal(events.at(-1)!.event, 'end');
+    assert.equal(events.at(-1)!.data.counts.succeeded, 2);
+  } finally {
+    await app.db.sweep.delete({ where: { id: sweep.id } });
+  }
+  const missing = await fetch(`${base}/v1/sweeps/${crypto.randomUUID()}/events`);
+  assert.equal(missing.status, 404);
+});

@@ -2,6 +2,7 @@
 const USAGE = `usage: slmlab <command> [args]
   train <spec.json | preset> [--key=value ...]   train one experiment here, no services needed
   eval <checkpoint-file> [--split=test|valid]    NLL of a saved or downloaded checkpoint
+  reproduce paper [--tables=A,B,D] [--seeds=N]    run the study's tables through the API, print them beside its numbers
   presets                                        list the preset names
 run "slmlab <command> --help" for a command's options`;
 
@@ -12,6 +13,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./train-command.ts')).trainCommand(rest);
     case 'eval':
       return (await import('./eval-command.ts')).evalCommand(rest);
+    case 'reproduce':
+      return (await import('./reproduce-command.ts')).reproduceCommand(rest);
     case 'presets':
       console.log((await (await import('./presets.ts')).listPresets()).join('\n'));
       return 0;
