@@ -13,6 +13,12 @@ const STREAM_DESCRIPTION =
   '(the final summary: succeeded, failed or cancelled), after which the server closes the stream. A comment line ' +
   'is sent every 15 s to keep proxies from closing it. Example: `curl -N localhost:3000/v1/experiments/<id>/events`.';
 
+const STREAM_RESPONSES = {
+  200: { description: 'the event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+  400: ErrorResponse,
+  404: ErrorResponse,
+};
+
 export const eventRoutes: FastifyPluginAsyncTypebox<{ pollMs: number }> = async (app, { pollMs }) => {
   app.get(
     '/experiments/:id/events',
@@ -22,12 +28,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ pollMs: number }> = async 
         summary: 'live progress of one experiment (server-sent events)',
         description: STREAM_DESCRIPTION,
         params: IdParams,
-        produces: ['text/event-stream'],
-        response: {
-          200: { description: 'the event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
-          400: ErrorResponse,
-          404: ErrorResponse,
-        },
+        response: STREAM_RESPONSES,
       },
     },
     async (request, reply) => {
@@ -49,12 +50,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ pollMs: number }> = async 
           'changes), `progress` (a running cell\'s report, with its experimentId), and `end` (the final sweep once no cell ' +
           'is queued or running), after which the server closes the stream. Example: `curl -N localhost:3000/v1/sweeps/<id>/events`.',
         params: SweepIdParams,
-        produces: ['text/event-stream'],
-        response: {
-          200: { description: 'the event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
-          400: ErrorResponse,
-          404: ErrorResponse,
-        },
+        response: STREAM_RESPONSES,
       },
     },
     async (request, reply) => {

@@ -10,6 +10,23 @@ import { summaryView } from '../views.ts';
 
 const ENDED: ExperimentStatus[] = ['succeeded', 'failed', 'cancelled'];
 
+/**
+ * Runs `poll` now and every `ms` until the stream closes; never two at once. A poll that throws (PostgreSQL
+ * unreachable for a moment) is simply tried again at the next tick: the stream stays open.
+ */
+function pollWhileOpen(sse: SseStream, ms: number, poll: () => Promise<void>) {
+  let running = false;
+  const tick = async () => {
+    if (running || sse.closed) return;
+    running = true;
+    await poll().catch(() => undefined);
+    running = false;
+  };
+  const timer = setInterval(() => void tick(), ms);
+  sse.onClose(() => clearInterval(timer));
+  void tick();
+}
+
 export interface LiveDeps {
   db: Db;
   hub: ProgressHub;
@@ -21,36 +38,23 @@ export function streamExperiment(deps: LiveDeps, id: string, sse: SseStream): vo
   const repo = experimentsRepo(deps.db);
   let lastStatus: ExperimentStatus | undefined;
   let lastStep = -1;
-  let polling = false;
-
   sse.onClose(deps.hub.subscribe([id], (_id, progress) => sse.send('progress', { experimentId: id, ...progress })));
 
-  const poll = async () => {
-    if (polling || sse.closed) return;
-    polling = true;
-    try {
-      const row = await repo.get(id);
-      if (!row) return sse.end(); // deleted meanwhile
-      const points = await deps.db.metricPoint.findMany({ where: { experimentId: id, step: { gt: lastStep } }, orderBy: { step: 'asc' } });
-      for (const p of points) {
-        lastStep = p.step;
-        const { epoch, step, tokens, seconds, trainNll, valNll, valNllAllTokens } = p;
-        sse.send('epoch', { experimentId: id, epoch, step, tokens, seconds, trainNll, valNll, valNllAllTokens });
-      }
-      if (row.status !== lastStatus) {
-        lastStatus = row.status;
-        sse.send(ENDED.includes(row.status) ? 'end' : 'state', summaryView(row));
-        if (ENDED.includes(row.status)) sse.end();
-      }
-    } catch {
-      // PostgreSQL unreachable for a moment: the next poll tries again; the stream stays open.
-    } finally {
-      polling = false;
+  pollWhileOpen(sse, deps.pollMs, async () => {
+    const row = await repo.get(id);
+    if (!row) return sse.end(); // deleted meanwhile
+    const points = await deps.db.metricPoint.findMany({ where: { experimentId: id, step: { gt: lastStep } }, orderBy: { step: 'asc' } });
+    for (const p of points) {
+      lastStep = p.step;
+      const { epoch, step, tokens, seconds, trainNll, valNll, valNllAllTokens } = p;
+      sse.send('epoch', { experimentId: id, epoch, step, tokens, seconds, trainNll, valNll, valNllAllTokens });
     }
-  };
-  const timer = setInterval(() => void poll(), deps.pollMs);
-  sse.onClose(() => clearInterval(timer));
-  void poll();
+    if (row.status !== lastStatus) {
+      lastStatus = row.status;
+      sse.send(ENDED.includes(row.status) ? 'end' : 'state', summaryView(row));
+      if (ENDED.includes(row.status)) sse.end();
+    }
+  });
 }
 
 /**
@@ -63,34 +67,22 @@ export function streamSweep(deps: LiveDeps, id: string, sse: SseStream): void {
   let lastStatuses = '';
   let unsubscribe = () => {};
   let followed = '';
-  let polling = false;
   sse.onClose(() => unsubscribe());
 
-  const poll = async () => {
-    if (polling || sse.closed) return;
-    polling = true;
-    try {
-      const sweep = await repo.get(id);
-      if (!sweep) return sse.end();
-      const ids = sweep.cells.map((c) => c.experimentId);
-      if (ids.join() !== followed) {
-        unsubscribe();
-        followed = ids.join();
-        unsubscribe = deps.hub.subscribe(ids, (experimentId, progress) => sse.send('progress', { experimentId, ...progress }));
-      }
-      const statuses = sweep.cells.map((c) => c.experiment.status);
-      if (statuses.join() === lastStatuses) return;
-      lastStatuses = statuses.join();
-      const done = statuses.every((s) => ENDED.includes(s));
-      sse.send(done ? 'end' : 'sweep', sweepDetailView(sweep));
-      if (done) sse.end();
-    } catch {
-      // PostgreSQL unreachable for a moment: the next poll tries again.
-    } finally {
-      polling = false;
+  pollWhileOpen(sse, deps.pollMs, async () => {
+    const sweep = await repo.get(id);
+    if (!sweep) return sse.end();
+    const ids = sweep.cells.map((c) => c.experimentId);
+    if (ids.join() !== followed) {
+      unsubscribe();
+      followed = ids.join();
+      unsubscribe = deps.hub.subscribe(ids, (experimentId, progress) => sse.send('progress', { experimentId, ...progress }));
     }
-  };
-  const timer = setInterval(() => void poll(), deps.pollMs);
-  sse.onClose(() => clearInterval(timer));
-  void poll();
+    const statuses = sweep.cells.map((c) => c.experiment.status);
+    if (statuses.join() === lastStatuses) return;
+    lastStatuses = statuses.join();
+    const done = statuses.every((s) => ENDED.includes(s));
+    sse.send(done ? 'end' : 'sweep', sweepDetailView(sweep));
+    if (done) sse.end();
+  });
 }
