@@ -11,3 +11,13 @@ export interface EpochMetrics {
   /** All-tokens models: validation NLL over every position. */
   valNllAllTokens?: number;
 }
+
+/** A running job's progress report: the worker sends it to BullMQ, the API streams it to clients. */
+export interface TrainProgress {
+  epoch: number;
+  step: number;
+  totalSteps: number;
+  loss: number;
+  tokensPerSec: number;
+  etaSeconds: number;
+}

@@ -4,19 +4,12 @@
 // serves no stream holds no extra Redis connection.
 import { QueueEvents } from 'bullmq';
 import type { FastifyPluginAsync } from 'fastify';
-import { EXPERIMENT_QUEUE, redisOptions } from '@slmlab/core';
+import { EXPERIMENT_QUEUE, redisOptions, type TrainProgress } from '@slmlab/core';
 import { withTimeout } from '../timeout.ts';
 import { shared } from './shared.ts';
 
-/** What a worker last reported of a running job (apps/worker/src/ml/train.ts `Progress`). */
-export interface JobProgress {
-  epoch: number;
-  step: number;
-  totalSteps: number;
-  loss: number;
-  tokensPerSec: number;
-  etaSeconds: number;
-}
+/** What a worker last reported of a running job. */
+export type JobProgress = TrainProgress;
 
 export type ProgressListener = (experimentId: string, progress: JobProgress) => void;
 

@@ -3,7 +3,7 @@
 // restored before the test NLL is measured. Pure ML: no queue, database or logger (runs from the CLI too).
 // A run can checkpoint its whole state (train-state.ts) and resume from one, taking the same steps it would
 // have taken uninterrupted.
-import { countParams, forwardFlopsPerWindow, specHash, type EpochMetrics, type ExperimentSpec } from '@slmlab/core';
+import { countParams, forwardFlopsPerWindow, specHash, type EpochMetrics, type ExperimentSpec, type TrainProgress } from '@slmlab/core';
 import { tf } from './tf.ts';
 import type { Corpus } from './data/index.ts';
 import { epochBatchSizes, randomBatch } from './data/windows.ts';
@@ -17,14 +17,7 @@ import { encodeTrainState, type TrainPosition, type TrainState } from './train-s
 
 export type { EpochMetrics };
 
-export interface Progress {
-  epoch: number;
-  step: number;
-  totalSteps: number;
-  loss: number;
-  tokensPerSec: number;
-  etaSeconds: number;
-}
+export type Progress = TrainProgress;
 
 export interface CheckpointAt {
   /** Epochs completed. */
