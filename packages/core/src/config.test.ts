@@ -26,6 +26,11 @@ test('bad values fail with the variable name and the value', () => {
   );
 });
 
+test('an integer setting with a fraction is an error, not truncated', () => {
+  assert.throws(() => parseEnv(Env, { PORT: '80.5' }), /PORT: .*"80\.5"/);
+  assert.equal(parseEnv(Env, { PORT: '8e3' }).PORT, 8000);
+});
+
 test('redis URLs become connection options', () => {
   assert.deepEqual(redisOptions('redis://:pw@10.0.0.2:6380/2'), {
     host: '10.0.0.2', port: 6380, password: 'pw', db: 2, maxRetriesPerRequest: null,

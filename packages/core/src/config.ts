@@ -29,13 +29,26 @@ export function parseEnv<S extends TObject>(schema: S, env: NodeJS.ProcessEnv = 
     const v = env[key];
     if (v !== undefined && v !== '') raw[key] = v;
   }
-  const value = Value.Default(schema, Value.Convert(schema, raw));
+  const value = Value.Default(schema, keepFractionsOfIntegers(schema, raw, Value.Convert(schema, { ...raw })));
   if (Value.Check(schema, value)) return value as Static<S>;
   const issues = schemaIssues(Value.Errors(schema, value)).map((i) => ({
     path: i.path.replace(/^\//, ''),
     message: `${i.message} (got ${JSON.stringify(raw[i.path.replace(/^\//, '')])})`,
   }));
   throw new ConfigError(issues);
+}
+
+/**
+ * typebox's Convert truncates "1.5" to 1 for an integer setting; a typo like WORKER_CONCURRENCY=1.5 should be an
+ * error, not a silent 1, so such values go back to their text and fail the check.
+ */
+function keepFractionsOfIntegers(schema: TObject, raw: Record<string, unknown>, converted: unknown) {
+  const out = { ...(converted as Record<string, unknown>) };
+  for (const [key, prop] of Object.entries(schema.properties)) {
+    const text = raw[key];
+    if ((prop as { type?: unknown }).type === 'integer' && typeof text === 'string' && !Number.isInteger(Number(text))) out[key] = text;
+  }
+  return out;
 }
 
 /** Parses a redis:// URL into BullMQ connection options (options, not an ioredis instance: see docs/operations.md). */

@@ -3,6 +3,7 @@
 // (experiments/paper/results.json, from ../shared/docs/paper.md) with the difference. A client: no tfjs.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { estimateCost, parseSpec } from '@slmlab/core';
 import { apiClient, type ApiClient } from './api-client.ts';
 import { parseArgs, parseValue, setPath } from './args.ts';
 import { PRESETS_DIR, listPresets, readSpecSource } from './presets.ts';
@@ -55,8 +56,7 @@ export async function reproduceCommand(argv: string[]): Promise<number> {
   const study = JSON.parse(await readFile(path.join(PRESETS_DIR, 'paper/results.json'), 'utf8')).testNll as Record<string, number>;
 
   const started = Date.now();
-  const submitted = new Map<string, Row[]>();
-  for (const table of tables) submitted.set(table, await submitTable(api, table, seeds, overrides));
+  const submitted = await submitTables(api, tables, seeds, overrides);
   console.error(`submitted ${[...submitted.values()].flat().length} sweeps (${seeds} seed${seeds > 1 ? 's' : ''} each) to ${api.base}`);
   await follow(api, submitted, Number(options.get('poll') ?? 10));
 
@@ -72,19 +72,44 @@ export async function reproduceCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function submitTable(api: ApiClient, table: string, seeds: number, overrides: [string, string | true][]): Promise<Row[]> {
+interface Planned {
+  table: string;
+  preset: string;
+  base: Record<string, unknown>;
+  flops: number;
+}
+
+/**
+ * Submits every row of the chosen tables as a sweep, the most expensive first: workers take jobs in submission
+ * order, so the longest runs start at once and the short ones fill in around them instead of one long run
+ * starting last and finishing alone (longest-processing-time-first scheduling).
+ */
+async function submitTables(api: ApiClient, tables: string[], seeds: number, overrides: [string, string | true][]) {
+  const planned: Planned[] = [];
+  for (const table of tables) planned.push(...(await planTable(table, overrides)));
+  planned.sort((a, b) => b.flops - a.flops);
+  const submitted = new Map<string, Row[]>(tables.map((t) => [t, []]));
+  for (const { table, preset, base } of planned) {
+    const first = Number((base.training as { seed?: number } | undefined)?.seed ?? 0);
+    const body = { name: preset, base, axes: {}, seeds: Array.from({ length: seeds }, (_, i) => first + i) };
+    const { body: sweep } = await api.post<{ id: string }>('/v1/sweeps', body);
+    submitted.get(table)!.push({ preset, sweepId: sweep.id });
+  }
+  for (const rows of submitted.values()) rows.sort((a, b) => a.preset.localeCompare(b.preset));
+  return submitted;
+}
+
+async function planTable(table: string, overrides: [string, string | true][]): Promise<Planned[]> {
   const presets = (await listPresets()).filter((p) => p.startsWith(`paper/table-${table.toLowerCase()}/`));
-  const rows: Row[] = [];
+  const planned: Planned[] = [];
   for (const preset of presets) {
     const { spec } = await readSpecSource(preset);
     const base = spec as Record<string, unknown>;
     for (const [key, value] of overrides) setPath(base, key, value === true ? true : parseValue(value));
-    const first = Number((base.training as { seed?: number } | undefined)?.seed ?? 0);
-    const body = { name: preset, base, axes: {}, seeds: Array.from({ length: seeds }, (_, i) => first + i) };
-    const { body: sweep } = await api.post<{ id: string }>('/v1/sweeps', body);
-    rows.push({ preset, sweepId: sweep.id });
+    const cost = estimateCost(parseSpec(base));
+    planned.push({ table, preset, base, flops: cost.flopsTrain + cost.flopsEval });
   }
-  return rows;
+  return planned;
 }
 
 /** Polls every sweep until each cell has ended, printing one line per table whenever a count changes. */
@@ -126,12 +151,14 @@ async function tableReport(api: ApiClient, table: string, rows: Row[], study: Re
   const out: TableRow[] = [];
   let first = Infinity;
   let lastEnd = 0;
+  let computeSeconds = 0;
   for (const row of rows) {
     const sweep = await api.get<SweepView>(`/v1/sweeps/${row.sweepId}`);
     const experiments = await Promise.all(sweep.cells.map((c) => api.get<ExperimentView>(`/v1/experiments/${c.experimentId}`)));
     for (const e of experiments) {
       first = Math.min(first, Date.parse(e.createdAt));
       if (e.finishedAt) lastEnd = Math.max(lastEnd, Date.parse(e.finishedAt));
+      computeSeconds += e.result?.wallSeconds ?? 0;
     }
     const nll = experiments.flatMap((e) => (e.result ? [e.result.testNll] : []));
     const mean = nll.length ? nll.reduce((a, b) => a + b, 0) / nll.length : null;
@@ -149,13 +176,13 @@ async function tableReport(api: ApiClient, table: string, rows: Row[], study: Re
       failed: experiments.length - nll.length,
     });
   }
-  return { table, wallSeconds: Math.max(0, (lastEnd - first) / 1000), rows: out };
+  return { table, wallSeconds: Math.max(0, (lastEnd - first) / 1000), computeSeconds, rows: out };
 }
 
 function markdown(t: Awaited<ReturnType<typeof tableReport>>): string {
   const f = (x: number | null, d = 4) => (x === null ? '—' : x.toFixed(d));
   const lines = [
-    `## Table ${t.table} (wall time ${formatSeconds(t.wallSeconds)})`,
+    `## Table ${t.table} (wall time ${formatSeconds(t.wallSeconds)} from submission to its last result; ${formatSeconds(t.computeSeconds)} of training summed over its runs)`,
     '',
     '| row | params | training FLOPs | test NLL (mean ± std, n) | study | difference |',
     '|---|---|---|---|---|---|',
