@@ -58,15 +58,6 @@ export const SubmitHeaders = Type.Object({
   ),
 });
 
-export const ListQuery = Type.Object(
-  {
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, description: 'nextCursor of the previous page' })),
-    status: Type.Optional(Type.Enum(STATUSES)),
-  },
-  { additionalProperties: false },
-);
-
 export const ExperimentSummary = Type.Object({
   id: Type.String({ format: 'uuid' }),
   name: Nullable(Type.String()),
@@ -148,5 +139,4 @@ export const ExperimentPage = Type.Object({
 export type ExperimentSummary = Static<typeof ExperimentSummary>;
 export type ExperimentDetail = Static<typeof ExperimentDetail>;
 export type ExperimentPage = Static<typeof ExperimentPage>;
-export type ListQuery = Static<typeof ListQuery>;
 export type SubmitQuery = Static<typeof SubmitQuery>;

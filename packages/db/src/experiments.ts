@@ -65,21 +65,6 @@ export function experimentsRepo(db: Db) {
       });
     },
 
-    /** Newest first; `after` is the last row of the previous page (keyset pagination, stable under inserts). */
-    list(opts: { limit: number; after?: { createdAt: Date; id: string }; status?: ExperimentStatus }) {
-      const { limit, after, status } = opts;
-      return db.experiment.findMany({
-        where: {
-          ...(status ? { status } : {}),
-          ...(after
-            ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }
-            : {}),
-        },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take: limit,
-      });
-    },
-
     metrics(id: string, kind = 'epoch') {
       return db.metricPoint.findMany({ where: { experimentId: id, kind }, orderBy: { step: 'asc' } });
     },

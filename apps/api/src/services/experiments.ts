@@ -1,11 +1,10 @@
-// The work behind routes/experiments.ts: submit, cancel, read and list. Dependencies come in as arguments, so
+// The work behind routes/experiments.ts: submit, cancel and read (listing is search.ts). Dependencies come in as arguments, so
 // the routes stay thin and the rules live in one place (submit.ts and cancel.ts hold the longer ones).
 import type { FastifyBaseLogger } from 'fastify';
 import { NotFoundError, type ExperimentSpec } from '@slmlab/core';
 import type { CheckpointsRepo, ExperimentsRepo } from '@slmlab/db';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
 import type { ExperimentQueue } from '../plugins/queue.ts';
-import type { ExperimentDetail, ExperimentPage, ListQuery } from '../schemas.ts';
+import type { ExperimentDetail } from '../schemas.ts';
 import { detailView, summaryView } from '../views.ts';
 import { cancel } from './cancel.ts';
 import type { SubmissionLimits } from './limits.ts';
@@ -35,15 +34,6 @@ export function experimentService(deps: ExperimentServiceDeps) {
       if (!row) throw new NotFoundError('experiment', id);
       const [metrics, saved] = await Promise.all([experiments.metrics(id), checkpoints.list(id)]);
       return detailView(row, metrics, saved);
-    },
-
-    /** Newest first. One row more than asked tells whether a next page exists. */
-    async list(query: ListQuery): Promise<ExperimentPage> {
-      const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-      const rows = await experiments.list({ limit: query.limit + 1, after, status: query.status });
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      return { items: page.map(summaryView), nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
     },
   };
 }
