@@ -63,6 +63,16 @@ test('reproduce paper --tables=D runs both rows with 2 seeds through the service
     assert.ok(Math.abs(r.testNllStd - Math.abs(nll[0]! - nll[1]!) / Math.SQRT2) < 1e-12);
     assert.ok(Math.abs(r.difference - (mean - r.study)) < 1e-12);
     assert.match(stdout, new RegExp(`\\| ${r.preset.replace('paper/', '')} \\| [\\d,]+ \\| .* \\| ${r.testNllMean.toFixed(4)} ± `));
+    // Validation NLL by epoch beside the study's: one epoch was run, so epoch 1 only, the mean over both seeds.
+    const points = await app.db.metricPoint.findMany({ where: { experimentId: { in: sweep.cells.map((c) => c.experimentId) }, kind: 'epoch', epoch: 1 } });
+    assert.equal(points.length, 2);
+    const valMean = (points[0]!.valNll! + points[1]!.valNll!) / 2;
+    assert.equal(r.validation.length, 1);
+    assert.equal(r.validation[0].epoch, 1);
+    assert.ok(Math.abs(r.validation[0].ours - valMean) < 1e-12);
+    assert.match(stdout, new RegExp(`\\| ${r.preset.replace('paper/', '')} \\| 1 \\| ${valMean.toFixed(4)} \\| ${r.validation[0].study.toFixed(4)} \\|`));
   }
+  assert.equal(rows[1].validation[0].study, 2.4333);
+  assert.match(stdout, /### Table D: validation NLL by epoch/);
   assert.equal(rows[0].study, 1.9738);
 });

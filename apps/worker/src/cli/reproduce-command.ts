@@ -1,13 +1,13 @@
 // `slmlab reproduce paper`: submits the study's tables (experiments/paper presets) to the API as sweeps — one
 // sweep per row, its cells the seeds — follows them, and prints each table beside the study's numbers
 // (experiments/paper/results.json, from ../shared/docs/paper.md) with the difference. A client: no tfjs.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { estimateCost, parseSpec } from '@slmlab/core';
 import { apiClient, type ApiClient } from './api-client.ts';
 import { parseArgs, parseValue, setPath } from './args.ts';
-import { PRESETS_DIR, listPresets, readSpecSource } from './presets.ts';
-import { formatSeconds } from './progress.ts';
+import { listPresets, readSpecSource } from './presets.ts';
+import { markdown, readStudy, tableReport, type Row } from './reproduce-report.ts';
 
 export const REPRODUCE_USAGE = `usage: slmlab reproduce paper [options] [--section.field=value ...]
   --tables=A,B,C,D    which tables (default A,B,C,D)
@@ -17,27 +17,15 @@ export const REPRODUCE_USAGE = `usage: slmlab reproduce paper [options] [--secti
   --poll=SECONDS      how often to check progress (default 10)
   --out=FILE          also write the tables as JSON (default runs/reproduce-<time>.json)
   --training.windowsPerEpoch=2000 …   override a setting in every row (the output then says it is reduced)
+Rows are submitted most expensive first. Run the same command again to re-attach (a repeated sweep returns the
+one that exists: nothing is trained twice) and print the tables when its runs end.
 example: slmlab reproduce paper --tables=A,D --seeds=3`;
 
 const OWN_OPTIONS = new Set(['tables', 'seeds', 'api', 'token', 'poll', 'out', 'help']);
 const TABLES = ['A', 'B', 'C', 'D'];
 
-interface Row {
-  preset: string;
-  sweepId: string;
-}
-
 interface SweepView {
-  id: string;
-  counts: Record<string, number>;
-  cells: { experimentId: string; status: string; testNll: number | null }[];
-}
-
-interface ExperimentView {
-  createdAt: string;
-  finishedAt: string | null;
-  cost: { params: number; flopsStudy: number; flopsTrain: number | null };
-  result: { testNll: number; bestEpoch: number | null; wallSeconds: number | null } | null;
+  cells: { status: string }[];
 }
 
 export async function reproduceCommand(argv: string[]): Promise<number> {
@@ -53,7 +41,7 @@ export async function reproduceCommand(argv: string[]): Promise<number> {
   if (!Number.isInteger(seeds) || seeds < 1 || seeds > 100) return usageError('--seeds must be a whole number from 1 to 100');
   const overrides = [...options].filter(([k]) => !OWN_OPTIONS.has(k));
   const api = apiClient(String(options.get('api') ?? process.env.SLMLAB_API_URL ?? 'http://localhost:3000'), (options.get('token') as string | undefined) ?? process.env.SLMLAB_TOKEN);
-  const study = JSON.parse(await readFile(path.join(PRESETS_DIR, 'paper/results.json'), 'utf8')).testNll as Record<string, number>;
+  const study = await readStudy();
 
   const started = Date.now();
   const submitted = await submitTables(api, tables, seeds, overrides);
@@ -133,68 +121,6 @@ async function follow(api: ApiClient, submitted: Map<string, Row[]>, pollSeconds
     if (open === 0) return;
     await new Promise((r) => setTimeout(r, pollSeconds * 1000));
   }
-}
-
-interface TableRow {
-  preset: string;
-  params: number;
-  flopsTrain: number | null;
-  n: number;
-  testNllMean: number | null;
-  testNllStd: number | null;
-  study: number | null;
-  difference: number | null;
-  failed: number;
-}
-
-async function tableReport(api: ApiClient, table: string, rows: Row[], study: Record<string, number>) {
-  const out: TableRow[] = [];
-  let first = Infinity;
-  let lastEnd = 0;
-  let computeSeconds = 0;
-  for (const row of rows) {
-    const sweep = await api.get<SweepView>(`/v1/sweeps/${row.sweepId}`);
-    const experiments = await Promise.all(sweep.cells.map((c) => api.get<ExperimentView>(`/v1/experiments/${c.experimentId}`)));
-    for (const e of experiments) {
-      first = Math.min(first, Date.parse(e.createdAt));
-      if (e.finishedAt) lastEnd = Math.max(lastEnd, Date.parse(e.finishedAt));
-      computeSeconds += e.result?.wallSeconds ?? 0;
-    }
-    const nll = experiments.flatMap((e) => (e.result ? [e.result.testNll] : []));
-    const mean = nll.length ? nll.reduce((a, b) => a + b, 0) / nll.length : null;
-    const std = nll.length > 1 ? Math.sqrt(nll.reduce((a, b) => a + (b - mean!) ** 2, 0) / (nll.length - 1)) : null;
-    const ref = study[row.preset.replace(/^paper\//, '')] ?? null;
-    out.push({
-      preset: row.preset,
-      params: experiments[0]!.cost.params,
-      flopsTrain: experiments[0]!.cost.flopsTrain,
-      n: nll.length,
-      testNllMean: mean,
-      testNllStd: std,
-      study: ref,
-      difference: mean !== null && ref !== null ? mean - ref : null,
-      failed: experiments.length - nll.length,
-    });
-  }
-  return { table, wallSeconds: Math.max(0, (lastEnd - first) / 1000), computeSeconds, rows: out };
-}
-
-function markdown(t: Awaited<ReturnType<typeof tableReport>>): string {
-  const f = (x: number | null, d = 4) => (x === null ? '—' : x.toFixed(d));
-  const lines = [
-    `## Table ${t.table} (wall time ${formatSeconds(t.wallSeconds)} from submission to its last result; ${formatSeconds(t.computeSeconds)} of training summed over its runs)`,
-    '',
-    '| row | params | training FLOPs | test NLL (mean ± std, n) | study | difference |',
-    '|---|---|---|---|---|---|',
-    ...t.rows.map(
-      (r) =>
-        `| ${r.preset.replace(/^paper\//, '')} | ${r.params.toLocaleString('en')} | ${r.flopsTrain?.toExponential(2) ?? '—'} | ` +
-        `${f(r.testNllMean)}${r.testNllStd !== null ? ` ± ${f(r.testNllStd)}` : ''} (${r.n}${r.failed ? `, ${r.failed} failed` : ''}) | ` +
-        `${f(r.study)} | ${r.difference === null ? '—' : `${r.difference >= 0 ? '+' : ''}${r.difference.toFixed(4)}`} |`,
-    ),
-    '',
-  ];
-  return lines.join('\n');
 }
 
 function usageError(message: string): number {
