@@ -1,5 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import ajvFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
 import { closeTestApp, testApp } from '../testing.ts';
 
@@ -29,7 +31,7 @@ test('/docs/json is an OpenAPI 3 document of every route', async () => {
     '/v1/sweeps', '/v1/sweeps/{id}', '/v1/sweeps/{id}/retry', '/v1/sweeps/{id}/table', '/v1/sweeps/{id}/events',
   ].sort());
   assert.deepEqual(Object.keys(doc.paths['/v1/experiments']).sort(), ['get', 'post']);
-  assert.deepEqual(doc.tags.map((t: { name: string }) => t.name), ['experiments', 'checkpoints', 'health']);
+  assert.deepEqual(doc.tags.map((t: { name: string }) => t.name), ['experiments', 'sweeps', 'checkpoints', 'health']);
 });
 
 test('the submission body documents the spec, with an example, and fields with defaults as optional', async () => {
@@ -41,4 +43,29 @@ test('the submission body documents the spec, with an example, and fields with d
   assert.ok(body.schema.properties.training.required === undefined, 'every training setting has a default');
   assert.deepEqual(Object.keys(post.responses).sort(), ['200', '201', '400', '413', '415', '422', '503']);
   assert.deepEqual(post.parameters.map((p: { in: string; name: string }) => `${p.in}:${p.name}`).sort(), ['header:idempotency-key', 'query:force']);
+});
+
+test('every response of every route has an example, valid against its schema', async () => {
+  const doc = (await app.inject({ url: '/docs/json' })).json();
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  (ajvFormats as unknown as typeof ajvFormats.default)(ajv);
+  const seen: string[] = [];
+  for (const [path, methods] of Object.entries<Record<string, { responses: Record<string, any> }>>(doc.paths)) {
+    for (const [method, op] of Object.entries(methods)) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        for (const [type, media] of Object.entries<{ schema: any; example?: unknown }>(response.content ?? {})) {
+          const where = `${method.toUpperCase()} ${path} ${status} ${type}`;
+          if (media.schema.format === 'binary') continue; // a checkpoint's bytes: nothing to show as text
+          assert.ok(media.example !== undefined, `${where} has no example`);
+          const validate = ajv.compile(media.schema);
+          assert.ok(validate(media.example), `${where}: ${ajv.errorsText(validate.errors)}`);
+          seen.push(where);
+        }
+      }
+    }
+  }
+  assert.ok(seen.length >= 60, `only ${seen.length} responses checked`);
+  assert.ok(seen.includes('GET /v1/sweeps/{id}/events 200 text/event-stream'));
+  const download = doc.paths['/v1/experiments/{id}/checkpoints/{checkpointId}'].get.responses['200'].content;
+  assert.deepEqual(Object.keys(download), ['application/octet-stream']);
 });

@@ -2,6 +2,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyPluginAsync, FastifySchema } from 'fastify';
+import { ERROR_EXAMPLES, MEDIA_EXAMPLES, SUCCESS_EXAMPLES } from '../openapi-examples.ts';
 import { isOpenRoute } from './auth.ts';
 import { shared } from './shared.ts';
 
@@ -20,6 +21,7 @@ export const swaggerPlugin: FastifyPluginAsync = shared('swagger', async (app) =
       },
       tags: [
         { name: 'experiments', description: 'submit, read and list experiments' },
+        { name: 'sweeps', description: 'grids of experiments: expand, follow, retry, cancel, tabulate' },
         { name: 'checkpoints', description: 'list and download model checkpoints' },
         { name: 'health', description: 'liveness and readiness probes' },
       ],
@@ -36,7 +38,10 @@ export const swaggerPlugin: FastifyPluginAsync = shared('swagger', async (app) =
       security: [{ bearerAuth: [] }],
     },
     // Probes and /docs need no token (plugins/auth.ts): `security: []` says so in the document.
-    transform: ({ schema, url }) => ({ schema: isOpenRoute(url) && schema ? { ...forClients(schema), security: [] } : forClients(schema), url }),
+    transform: ({ schema, url, route }) => {
+      const documented = withExamples(forClients(schema), `${[route.method].flat()[0]} ${url}`);
+      return { schema: isOpenRoute(url) && documented ? { ...documented, security: [] } : documented, url };
+    },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 });
@@ -70,4 +75,26 @@ function optionalDefaults(schema: unknown): unknown {
     else delete copy['required'];
   }
   return copy;
+}
+
+/**
+ * Adds an example to every response of the route (openapi-examples.ts) on copies, so that the schemas Fastify
+ * serialises with stay as they are. A response with `content` gets one per media type.
+ */
+function withExamples(schema: FastifySchema, route: string): FastifySchema {
+  const responses = schema?.response as Record<string, Record<string, unknown>> | undefined;
+  if (!responses) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [status, response] of Object.entries(responses)) {
+    const content = response['content'] as Record<string, { schema: object }> | undefined;
+    if (content) {
+      const byType = MEDIA_EXAMPLES[route]?.[Number(status)] ?? {};
+      const media = Object.entries(content).map(([type, m]) => [type, byType[type] === undefined ? m : { ...m, example: byType[type] }]);
+      out[status] = { ...response, content: Object.fromEntries(media) };
+    } else {
+      const example = SUCCESS_EXAMPLES[route]?.[Number(status)] ?? ERROR_EXAMPLES[Number(status)];
+      out[status] = example === undefined ? response : { ...response, examples: [example] };
+    }
+  }
+  return { ...schema, response: out };
 }

@@ -43,7 +43,10 @@ export const checkpointRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description: 'The bytes in the slmlab-weights-v1 format (docs/checkpoints.md); `bin/slmlab` and the ML core load them.',
         params: CheckpointParams,
         response: {
-          200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'application/octet-stream' }),
+          200: Type.Unsafe<Buffer>({
+            description: 'the checkpoint file (content-disposition names it; x-slmlab-checkpoint-format gives its format)',
+            content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+          }),
           400: ErrorResponse,
           404: ErrorResponse,
         },
