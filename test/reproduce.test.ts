@@ -36,6 +36,7 @@ after(async () => {
 });
 
 test('reproduce paper --tables=D runs both rows with 2 seeds through the service and prints the table', async () => {
+  const startedAt = new Date();
   const out = path.join(dir, 'table-d.json');
   const tiny = ['--training.windowsPerEpoch=128', '--training.epochs=1', '--training.evalWindows=128', '--training.evalTokens=4000'];
   const { stdout, stderr } = await run(
@@ -74,5 +75,16 @@ test('reproduce paper --tables=D runs both rows with 2 seeds through the service
   }
   assert.equal(rows[1].validation[0].study, 2.4333);
   assert.match(stdout, /### Table D: validation NLL by epoch/);
+
+  // The same command again re-attaches to the same sweeps: nothing new is trained, the tables come back the same.
+  const again = await run(
+    path.join(repoRoot, 'bin/slmlab'),
+    ['reproduce', 'paper', '--tables=D', '--seeds=2', `--api=${base}`, '--poll=1', `--out=${out}`, ...tiny],
+    { cwd: repoRoot, timeout: 60_000 },
+  );
+  assert.match(again.stderr, /submitted 2 sweeps \(2 seeds each\) .*\(2 of them already there/);
+  const second = JSON.parse(await readFile(out, 'utf8')) as { tables: { rows: unknown[] }[] };
+  assert.deepEqual(second.tables[0]!.rows, rows);
+  assert.equal(await app.db.experiment.count({ where: { createdAt: { gte: startedAt }, name: { startsWith: 'Table D' } } }), 4);
   assert.equal(rows[0].study, 1.9738);
 });

@@ -44,8 +44,10 @@ export async function reproduceCommand(argv: string[]): Promise<number> {
   const study = await readStudy();
 
   const started = Date.now();
-  const submitted = await submitTables(api, tables, seeds, overrides);
-  console.error(`submitted ${[...submitted.values()].flat().length} sweeps (${seeds} seed${seeds > 1 ? 's' : ''} each) to ${api.base}`);
+  const { submitted, existing } = await submitTables(api, tables, seeds, overrides);
+  const count = [...submitted.values()].flat().length;
+  const again = existing ? ` (${existing} of them already there: following those)` : '';
+  console.error(`submitted ${count} sweeps (${seeds} seed${seeds > 1 ? 's' : ''} each) to ${api.base}${again}`);
   await follow(api, submitted, Number(options.get('poll') ?? 10));
 
   const report = [];
@@ -77,14 +79,16 @@ async function submitTables(api: ApiClient, tables: string[], seeds: number, ove
   for (const table of tables) planned.push(...(await planTable(table, overrides)));
   planned.sort((a, b) => b.flops - a.flops);
   const submitted = new Map<string, Row[]>(tables.map((t) => [t, []]));
+  let existing = 0;
   for (const { table, preset, base } of planned) {
     const first = Number((base.training as { seed?: number } | undefined)?.seed ?? 0);
     const body = { name: preset, base, axes: {}, seeds: Array.from({ length: seeds }, (_, i) => first + i) };
-    const { body: sweep } = await api.post<{ id: string }>('/v1/sweeps', body);
+    const { status, body: sweep } = await api.post<{ id: string }>('/v1/sweeps', body);
+    if (status === 200) existing += 1; // 200: the same sweep was posted before (201: created now)
     submitted.get(table)!.push({ preset, sweepId: sweep.id });
   }
   for (const rows of submitted.values()) rows.sort((a, b) => a.preset.localeCompare(b.preset));
-  return submitted;
+  return { submitted, existing };
 }
 
 async function planTable(table: string, overrides: [string, string | true][]): Promise<Planned[]> {
