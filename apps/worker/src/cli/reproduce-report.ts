@@ -27,7 +27,7 @@ interface ExperimentView {
   id: string;
   createdAt: string;
   finishedAt: string | null;
-  cost: { params: number; flopsTrain: number | null };
+  cost: { params: number; flopsStudy: number; flopsTrain: number | null };
   result: { testNll: number; bestEpoch: number | null; wallSeconds: number | null } | null;
 }
 
@@ -45,6 +45,7 @@ export interface ValidationPoint {
 export interface TableRow {
   preset: string;
   params: number;
+  flopsStudy: number;
   flopsTrain: number | null;
   n: number;
   testNllMean: number | null;
@@ -95,6 +96,7 @@ async function rowReport(api: ApiClient, preset: string, experiments: Experiment
   return {
     preset,
     params: experiments[0]!.cost.params,
+    flopsStudy: experiments[0]!.cost.flopsStudy,
     flopsTrain: experiments[0]!.cost.flopsTrain,
     n: done.length,
     testNllMean: mean,
@@ -137,11 +139,11 @@ export function markdown(t: TableReport): string {
   const lines = [
     `## Table ${t.table} (wall time ${formatSeconds(t.wallSeconds)} from submission to its last result; ${formatSeconds(t.computeSeconds)} of training summed over its runs)`,
     '',
-    '| row | params | training FLOPs | test NLL (mean ± std, n) | study | difference | best epoch (study) |',
-    '|---|---|---|---|---|---|---|',
+    "| row | params | FLOPs (study's formula) | training FLOPs (fwd + bwd) | test NLL (mean ± std, n) | study | difference | best epoch (study) |",
+    '|---|---|---|---|---|---|---|---|',
     ...t.rows.map(
       (r) =>
-        `| ${r.preset.replace(/^paper\//, '')} | ${r.params.toLocaleString('en')} | ${r.flopsTrain?.toExponential(2) ?? '—'} | ` +
+        `| ${r.preset.replace(/^paper\//, '')} | ${r.params.toLocaleString('en')} | ${r.flopsStudy.toExponential(2)} | ${r.flopsTrain?.toExponential(2) ?? '—'} | ` +
         `${num(r.testNllMean)}${r.testNllStd !== null ? ` ± ${num(r.testNllStd)}` : ''} (${r.n}${r.failed ? `, ${r.failed} failed` : ''}) | ` +
         `${num(r.study)} | ${signed(r.difference)} | ${r.bestEpochs.join(', ') || '—'} (${r.studyBestEpoch ?? '—'}) |`,
     ),
