@@ -125,7 +125,12 @@ const experiment = {
   ]
 };
 
-const { metrics: _curve, ...summary } = experiment;
+const { metrics: _curve, checkpoints: _saved, ...summary } = experiment;
+
+const queued = { ...summary, status: 'queued', attempts: 0, startedAt: null, finishedAt: null, worker: null, result: null };
+const cancelRequestedAt = '2026-12-01T03:05:12.000Z';
+const cancelling = { ...summary, status: 'running', finishedAt: null, result: null, cancelRequestedAt };
+const cancelled = { ...cancelling, status: 'cancelled', finishedAt: '2026-12-01T03:05:13.000Z', error: 'cancelled on request while running' };
 
 const sweep = {
   "id": "e355fb50-fb7d-428a-b1e0-4be3585de5dc",
@@ -181,6 +186,8 @@ const sweep = {
   ]
 };
 
+const { cells: _cells, ...sweepSummary } = sweep;
+
 /** Keyed by method and route URL as Fastify writes it, then by status. */
 export const SUCCESS_EXAMPLES: Record<string, Record<number, unknown>> = {
   'GET /healthz': { 200: { status: 'ok' } },
@@ -191,278 +198,11 @@ export const SUCCESS_EXAMPLES: Record<string, Record<number, unknown>> = {
     "redis": "ok"
   }
 }, 503: { status: 'unavailable', checks: { postgres: 'ok', redis: 'unreachable' } } },
-  'POST /v1/experiments': { 201: {
-  "id": "bf394473-d1db-4244-aea0-7cb3992abcd0",
-  "name": "Table A: attention H=4 · training.seed=689",
-  "status": "queued",
-  "spec": {
-    "name": "Table A: attention H=4 · training.seed=689",
-    "model": {
-      "kind": "attention",
-      "block": "post-ln",
-      "heads": 4,
-      "dModel": 128,
-      "dropout": 0.1,
-      "ropeBase": 10000,
-      "ffnHidden": 512,
-      "positions": "learned",
-      "attnDropout": 0.1,
-      "contextLength": 128
-    },
-    "dataset": "tinyshakespeare",
-    "training": {
-      "seed": 689,
-      "epochs": 4,
-      "batchSize": 64,
-      "objective": "last-token",
-      "evalWindows": 10000,
-      "learningRate": 0.0003,
-      "windowsPerEpoch": 50000
-    },
-    "specVersion": 2
-  },
-  "attempts": 0,
-  "createdAt": "2026-12-01T02:51:40.647Z",
-  "startedAt": null,
-  "finishedAt": null,
-  "cancelRequestedAt": null,
-  "cost": {
-    "params": 231617,
-    "flopsStudy": 11858790400000,
-    "flopsTrain": 35242137600000
-  },
-  "worker": null,
-  "result": null,
-  "error": null,
-  "checkpoints": [
-    {
-      "id": "480ffe50-4cad-48a5-9707-b646000880ba",
-      "tag": "latest",
-      "epoch": 4,
-      "step": 3128,
-      "format": "slmlab-state-v1",
-      "sizeBytes": 3713562,
-      "createdAt": "2026-12-01T03:18:59.178Z"
-    },
-    {
-      "id": "bbc813ee-501b-4af9-bf35-037bccd6233a",
-      "tag": "best",
-      "epoch": 4,
-      "step": 3128,
-      "format": "slmlab-weights-v1",
-      "sizeBytes": 928632,
-      "createdAt": "2026-12-01T03:19:20.559Z"
-    }
-  ]
-}, 200: summary },
-  'GET /v1/experiments': { 200: {
-  "items": [
-    {
-      "id": "01b96ac2-7c99-43ac-942a-379e8fad36bd",
-      "name": "Table D: pre-LN transformer, rope positions · training.seed=689",
-      "status": "queued",
-      "spec": {
-        "name": "Table D: pre-LN transformer, rope positions · training.seed=689",
-        "model": {
-          "kind": "transformer",
-          "block": "pre-ln",
-          "heads": 4,
-          "dModel": 128,
-          "layers": 3,
-          "dropout": 0.1,
-          "ropeBase": 10000,
-          "ffnHidden": 256,
-          "positions": "rope",
-          "attnDropout": 0,
-          "contextLength": 128
-        },
-        "dataset": "tinyshakespeare",
-        "training": {
-          "seed": 689,
-          "epochs": 2,
-          "batchSize": 64,
-          "objective": "last-token",
-          "evalWindows": 10000,
-          "learningRate": 0.0003,
-          "windowsPerEpoch": 50000
-        },
-        "specVersion": 2
-      },
-      "attempts": 0,
-      "createdAt": "2026-12-01T03:17:32.049Z",
-      "startedAt": null,
-      "finishedAt": null,
-      "cancelRequestedAt": null,
-      "cost": {
-        "params": 414401,
-        "flopsStudy": 10608665600000,
-        "flopsTrain": 37753728000000
-      },
-      "worker": null,
-      "result": null,
-      "error": null
-    }
-  ],
-  "nextCursor": "eyJzIjoiY3JlYXRlZEF0IiwibyI6ImRlc2MiLCJ2IjoiMjAyNi0xMi0wMVQwMzoxNzozMi4wMDVaIiwiaWQiOiI1NWQ4OWRjZS0zZTdjLTQ1NGEtYTE1Ny1iODgwMzI3NzM0ZGYifQ"
-} },
+  'POST /v1/experiments': { 201: queued, 200: summary },
+  'GET /v1/experiments': { 200: { items: [summary], nextCursor: null } },
   'GET /v1/experiments/:id': { 200: experiment },
-  'POST /v1/experiments/:id/cancel': { 200: {
-  "id": "bf394473-d1db-4244-aea0-7cb3992abcd0",
-  "name": "Table A: attention H=4 · training.seed=689",
-  "status": "cancelled",
-  "spec": {
-    "name": "Table A: attention H=4 · training.seed=689",
-    "model": {
-      "kind": "attention",
-      "block": "post-ln",
-      "heads": 4,
-      "dModel": 128,
-      "dropout": 0.1,
-      "ropeBase": 10000,
-      "ffnHidden": 512,
-      "positions": "learned",
-      "attnDropout": 0.1,
-      "contextLength": 128
-    },
-    "dataset": "tinyshakespeare",
-    "training": {
-      "seed": 689,
-      "epochs": 4,
-      "batchSize": 64,
-      "objective": "last-token",
-      "evalWindows": 10000,
-      "learningRate": 0.0003,
-      "windowsPerEpoch": 50000
-    },
-    "specVersion": 2
-  },
-  "attempts": 1,
-  "createdAt": "2026-12-01T02:51:40.647Z",
-  "startedAt": "2026-12-01T02:51:40.669Z",
-  "finishedAt": "2026-12-01T03:05:13.000Z",
-  "cancelRequestedAt": "2026-12-01T03:05:12.000Z",
-  "cost": {
-    "params": 231617,
-    "flopsStudy": 11858790400000,
-    "flopsTrain": 35242137600000
-  },
-  "worker": {
-    "workerId": "w2",
-    "backend": "wasm",
-    "device": "cpu (wasm, simd, 1 thread)"
-  },
-  "result": null,
-  "error": "cancelled on request while running",
-  "checkpoints": [
-    {
-      "id": "480ffe50-4cad-48a5-9707-b646000880ba",
-      "tag": "latest",
-      "epoch": 4,
-      "step": 3128,
-      "format": "slmlab-state-v1",
-      "sizeBytes": 3713562,
-      "createdAt": "2026-12-01T03:18:59.178Z"
-    },
-    {
-      "id": "bbc813ee-501b-4af9-bf35-037bccd6233a",
-      "tag": "best",
-      "epoch": 4,
-      "step": 3128,
-      "format": "slmlab-weights-v1",
-      "sizeBytes": 928632,
-      "createdAt": "2026-12-01T03:19:20.559Z"
-    }
-  ]
-}, 202: {
-  "id": "bf394473-d1db-4244-aea0-7cb3992abcd0",
-  "name": "Table A: attention H=4 · training.seed=689",
-  "status": "running",
-  "spec": {
-    "name": "Table A: attention H=4 · training.seed=689",
-    "model": {
-      "kind": "attention",
-      "block": "post-ln",
-      "heads": 4,
-      "dModel": 128,
-      "dropout": 0.1,
-      "ropeBase": 10000,
-      "ffnHidden": 512,
-      "positions": "learned",
-      "attnDropout": 0.1,
-      "contextLength": 128
-    },
-    "dataset": "tinyshakespeare",
-    "training": {
-      "seed": 689,
-      "epochs": 4,
-      "batchSize": 64,
-      "objective": "last-token",
-      "evalWindows": 10000,
-      "learningRate": 0.0003,
-      "windowsPerEpoch": 50000
-    },
-    "specVersion": 2
-  },
-  "attempts": 1,
-  "createdAt": "2026-12-01T02:51:40.647Z",
-  "startedAt": "2026-12-01T02:51:40.669Z",
-  "finishedAt": null,
-  "cancelRequestedAt": "2026-12-01T03:05:12.000Z",
-  "cost": {
-    "params": 231617,
-    "flopsStudy": 11858790400000,
-    "flopsTrain": 35242137600000
-  },
-  "worker": {
-    "workerId": "w2",
-    "backend": "wasm",
-    "device": "cpu (wasm, simd, 1 thread)"
-  },
-  "result": null,
-  "error": null,
-  "checkpoints": [
-    {
-      "id": "480ffe50-4cad-48a5-9707-b646000880ba",
-      "tag": "latest",
-      "epoch": 4,
-      "step": 3128,
-      "format": "slmlab-state-v1",
-      "sizeBytes": 3713562,
-      "createdAt": "2026-12-01T03:18:59.178Z"
-    },
-    {
-      "id": "bbc813ee-501b-4af9-bf35-037bccd6233a",
-      "tag": "best",
-      "epoch": 4,
-      "step": 3128,
-      "format": "slmlab-weights-v1",
-      "sizeBytes": 928632,
-      "createdAt": "2026-12-01T03:19:20.559Z"
-    }
-  ]
-} },
-  'GET /v1/experiments/:id/checkpoints': { 200: {
-  "items": [
-    {
-      "id": "480ffe50-4cad-48a5-9707-b646000880ba",
-      "tag": "latest",
-      "epoch": 4,
-      "step": 3128,
-      "format": "slmlab-state-v1",
-      "sizeBytes": 3713562,
-      "createdAt": "2026-12-01T03:18:59.178Z"
-    },
-    {
-      "id": "bbc813ee-501b-4af9-bf35-037bccd6233a",
-      "tag": "best",
-      "epoch": 4,
-      "step": 3128,
-      "format": "slmlab-weights-v1",
-      "sizeBytes": 928632,
-      "createdAt": "2026-12-01T03:19:20.559Z"
-    }
-  ]
-} },
+  'POST /v1/experiments/:id/cancel': { 200: cancelled, 202: cancelling },
+  'GET /v1/experiments/:id/checkpoints': { 200: { items: experiment.checkpoints } },
   'GET /v1/experiments/:id/metrics': { 200: {
   "id": "bf394473-d1db-4244-aea0-7cb3992abcd0",
   "x": "flops",
@@ -528,54 +268,7 @@ export const SUCCESS_EXAMPLES: Record<string, Record<number, unknown>> = {
   ]
 } },
   'POST /v1/sweeps': { 201: sweep, 200: sweep },
-  'GET /v1/sweeps': { 200: {
-  "items": [
-    {
-      "id": "feeb6072-19a0-4b85-afa2-2cfa7198f9ce",
-      "name": "paper/table-d/rope",
-      "base": {
-        "name": "Table D: pre-LN transformer, rope positions",
-        "model": {
-          "kind": "transformer",
-          "block": "pre-ln",
-          "heads": 4,
-          "dModel": 128,
-          "layers": 3,
-          "dropout": 0.1,
-          "ffnHidden": 256,
-          "positions": "rope",
-          "attnDropout": 0,
-          "contextLength": 128
-        },
-        "dataset": "tinyshakespeare",
-        "training": {
-          "seed": 689,
-          "epochs": 2,
-          "batchSize": 64,
-          "objective": "last-token",
-          "evalWindows": 10000,
-          "learningRate": 0.0003,
-          "windowsPerEpoch": 50000
-        }
-      },
-      "axes": {},
-      "seeds": [
-        689
-      ],
-      "specHash": "d1ff221765f7f0ce4b836ce0ff6b49777d9a9cbfd1f3e549475d848b677e2f82",
-      "createdAt": "2026-12-01T03:17:32.054Z",
-      "cellCount": 1,
-      "counts": {
-        "queued": 1,
-        "running": 0,
-        "succeeded": 0,
-        "failed": 0,
-        "cancelled": 0
-      }
-    }
-  ],
-  "nextCursor": "eyJjcmVhdGVkQXQiOiIyMDI2LTEyLTAxVDAzOjE3OjMyLjAxM1oiLCJpZCI6IjRmMzYxMjliLTdiOGItNDk1MC1iNDAwLTgwZWNiNTgyNjgwMSJ9"
-} },
+  'GET /v1/sweeps': { 200: { items: [sweepSummary], nextCursor: null } },
   'GET /v1/sweeps/:id': { 200: sweep },
   'DELETE /v1/sweeps/:id': { 200: { cancelled: 1, cancelRequested: 0, untouched: 0 } },
   'POST /v1/sweeps/:id/retry': { 200: { retried: [{ index: 0, axes: {}, seed: 689, previousExperimentId: '9b8e1c53-6d0f-4f0e-9a51-2f1f5d3f0a11', experimentId: sweep.cells[0]!.experimentId }], sweep } },
