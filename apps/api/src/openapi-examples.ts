@@ -132,33 +132,13 @@ const cancelRequestedAt = '2026-12-01T03:05:12.000Z';
 const cancelling = { ...summary, status: 'running', finishedAt: null, result: null, cancelRequestedAt };
 const cancelled = { ...cancelling, status: 'cancelled', finishedAt: '2026-12-01T03:05:13.000Z', error: 'cancelled on request while running' };
 
+const { specVersion: _version, name: _name, ...postedSpec } = experiment.spec;
+
 const sweep = {
   "id": "e355fb50-fb7d-428a-b1e0-4be3585de5dc",
   "name": "paper/table-a/attention",
-  "base": {
-    "name": "Table A: attention H=4",
-    "model": {
-      "kind": "attention",
-      "block": "post-ln",
-      "heads": 4,
-      "dModel": 128,
-      "dropout": 0.1,
-      "ffnHidden": 512,
-      "positions": "learned",
-      "attnDropout": 0.1,
-      "contextLength": 128
-    },
-    "dataset": "tinyshakespeare",
-    "training": {
-      "seed": 689,
-      "epochs": 4,
-      "batchSize": 64,
-      "objective": "last-token",
-      "evalWindows": 10000,
-      "learningRate": 0.0003,
-      "windowsPerEpoch": 50000
-    }
-  },
+  // The sweep's base: the experiment's spec as it was posted (before the service added its defaults).
+  "base": { ...postedSpec, name: 'Table A: attention H=4' },
   "axes": {},
   "seeds": [
     689
@@ -297,13 +277,7 @@ export const MEDIA_EXAMPLES: Record<string, Record<number, Record<string, unknow
       "bestEpochs": [
         4
       ],
-      "counts": {
-        "queued": 0,
-        "running": 0,
-        "succeeded": 1,
-        "failed": 0,
-        "cancelled": 0
-      }
+      "counts": sweep.counts
     }
   ]
 },
