@@ -1,101 +1,78 @@
-// Chooses the TensorFlow.js backend: tfjs-node-gpu → tfjs-node → wasm → cpu, or the one the caller asks for.
-// The native packages are optional dependencies that fail to install without network access to their
-// libtensorflow download; importing them then fails and we fall through to the next backend.
+// Chooses the TensorFlow.js backend. `auto` takes the first that works, in the order
+//   tensorflow-gpu (only if libtensorflow really found a GPU) → webgpu (only on a real GPU adapter)
+//   → tensorflow → wasm → cpu;
+// an explicit choice fails loudly instead of silently running somewhere slower (and `webgpu` then takes a
+// software adapter too: that is how the tests run it on SwiftShader). Every skipped backend says why.
 import os from 'node:os';
 import { tf } from './tf.ts';
-import { registerFastMatMul } from './kernels/fast-matmul.ts';
-import { registerFastSum } from './kernels/fast-sum.ts';
-import { registerSharedIdentity } from './kernels/identity.ts';
-import { registerFastGather } from './kernels/fast-gather.ts';
 import { registerSegmentSum } from './kernels/segment-sum.ts';
+import { CUDA11_LIBRARIES, explainNoGpu, loadNative, missingLibraries } from './backends/tensorflow.ts';
+import { loadWasm } from './backends/wasm.ts';
+import { describeAdapter, loadWebgpu, type AdapterFacts } from './backends/webgpu.ts';
 
-export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+export type BackendName = Exclude<BackendChoice, 'auto'>;
+
+export interface BackendOptions {
+  /** webgpu: the first adapter whose device name contains this (SLMLAB_WEBGPU_ADAPTER). */
+  webgpuAdapter?: string;
+}
 
 export interface BackendInfo {
-  /** What ran, e.g. "tensorflow-gpu", "tensorflow", "wasm", "cpu" (recorded with every result). */
-  name: string;
-  /** Where it ran, in words, e.g. "cpu (wasm, simd)" or "gpu (cuda, libtensorflow)". */
+  /** What ran (recorded with every result). */
+  name: BackendName;
+  /** Where it ran, in words, e.g. "cpu (wasm, simd, 1 thread)" or "gpu (webgpu: nvidia hopper; …)". */
   device: string;
-  /** True only when kernels really run on a GPU (tfjs-node-gpu silently falls back to CPU without CUDA). */
+  /** True only when kernels really run on a GPU (not libtensorflow's CPU fallback, not a software adapter). */
   gpu: boolean;
-  /** Threads the backend computes with. */
+  /** Threads the backend computes with (GPU backends: the host threads that drive it). */
   threads: number;
+  /** webgpu: what Dawn says about the adapter. */
+  adapter?: AdapterFacts;
   /** Backends tried before this one and why they were skipped. */
   skipped: string[];
 }
 
-type Loader = () => Promise<Omit<BackendInfo, 'skipped'>>;
+type Loaded = Omit<BackendInfo, 'skipped' | 'name'>;
+/** `auto` is true when the backend is only being tried: it must then refuse anything but the real thing. */
+type Loader = (auto: boolean, opts: BackendOptions) => Promise<Loaded>;
 
-const loaders: Record<Exclude<BackendChoice, 'auto'>, Loader> = {
-  'tensorflow-gpu': async () => {
-    await import(/* optional */ '@tensorflow/tfjs-node-gpu' as string);
-    await setBackend('tensorflow');
-    // NodeJSKernelBackend says whether libtensorflow found a GPU device (it binds CUDA 11.2 / cuDNN 8.1).
-    const gpu = Boolean((tf.backend() as { isUsingGpuDevice?: boolean }).isUsingGpuDevice);
-    const device = gpu ? 'gpu (cuda, libtensorflow)' : 'cpu (tfjs-node-gpu found no usable GPU: check CUDA 11.2 / cuDNN 8.1)';
-    return { name: 'tensorflow-gpu', device, gpu, threads: os.cpus().length };
+const loaders: Record<BackendName, Loader> = {
+  'tensorflow-gpu': async (auto) => {
+    const { gpu } = await loadNative('@tensorflow/tfjs-node-gpu');
+    const why = gpu ? '' : explainNoGpu(missingLibraries(CUDA11_LIBRARIES));
+    if (!gpu && auto) throw new Error(why);
+    return { device: gpu ? 'gpu (cuda, libtensorflow 2.9.1)' : `cpu (${why})`, gpu, threads: os.cpus().length };
+  },
+  webgpu: async (auto, opts) => {
+    const { adapter, gpu } = await loadWebgpu({ allowSoftware: !auto, adapterName: opts.webgpuAdapter });
+    return { device: describeAdapter(adapter), gpu, threads: 1, adapter };
   },
   tensorflow: async () => {
-    await import(/* optional */ '@tensorflow/tfjs-node' as string);
-    await setBackend('tensorflow');
-    return { name: 'tensorflow', device: 'cpu (libtensorflow)', gpu: false, threads: os.cpus().length };
+    await loadNative('@tensorflow/tfjs-node');
+    return { device: 'cpu (libtensorflow)', gpu: false, threads: os.cpus().length };
   },
   wasm: async () => {
-    await withoutEmscriptenHandlers(async () => {
-      await import('@tensorflow/tfjs-backend-wasm');
-      registerSegmentSum('wasm');
-      registerFastMatMul();
-      registerFastSum();
-      registerSharedIdentity();
-      registerFastGather();
-      await setBackend('wasm'); // the Emscripten module is instantiated here
-    });
-    const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-    const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
-    const threads = getThreadsCount();
-    return { name: 'wasm', device: `cpu (wasm${simd ? ', simd' : ''}, ${threads} thread${threads > 1 ? 's' : ''})`, gpu: false, threads };
+    const { simd, threads } = await loadWasm();
+    return { device: `cpu (wasm${simd ? ', simd' : ''}, ${threads} thread${threads > 1 ? 's' : ''})`, gpu: false, threads };
   },
   cpu: async () => {
     registerSegmentSum('cpu');
-    await setBackend('cpu');
-    return { name: 'cpu', device: 'cpu (pure js)', gpu: false, threads: 1 };
+    if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend failed to initialise');
+    return { device: 'cpu (pure js)', gpu: false, threads: 1 };
   },
 };
 
-/**
- * The wasm module's Emscripten glue installs process-wide 'uncaughtException' and 'unhandledRejection'
- * handlers that rethrow, turning any stray rejection into a crash that prints the whole minified module.
- * Error handling is the application's business: remove the handlers the import added.
- */
-async function withoutEmscriptenHandlers<T>(load: () => Promise<T>): Promise<T> {
-  const events = ['uncaughtException', 'unhandledRejection'];
-  const listeners = (e: string) => process.listeners(e as 'uncaughtException') as ((...a: unknown[]) => void)[];
-  const before = events.map((e) => new Set(listeners(e)));
-  const result = await load();
-  events.forEach((e, i) => {
-    for (const l of listeners(e)) if (!before[i]!.has(l)) process.removeListener(e, l);
-  });
-  return result;
-}
+export const AUTO_ORDER: BackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
 
-async function setBackend(name: string) {
-  if (!(await tf.setBackend(name))) throw new Error(`backend ${name} failed to initialise`);
-  await tf.ready();
-}
-
-const AUTO_ORDER: Exclude<BackendChoice, 'auto'>[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
-
-/**
- * Initialises a backend. `auto` takes the first that works; an explicit choice fails loudly instead of
- * silently running somewhere slower.
- */
-export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
-  const order = choice === 'auto' ? AUTO_ORDER : [choice];
+/** Initialises a backend: the one asked for, or under `auto` the first of AUTO_ORDER that works. */
+export async function initBackend(choice: BackendChoice = 'auto', opts: BackendOptions = {}): Promise<BackendInfo> {
+  const auto = choice === 'auto';
   const skipped: string[] = [];
-  for (const name of order) {
+  for (const name of auto ? AUTO_ORDER : [choice]) {
     try {
-      return { ...(await loaders[name]()), skipped };
+      return { name, ...(await loaders[name](auto, opts)), skipped };
     } catch (err) {
       skipped.push(`${name}: ${firstLine(err)}`);
     }
