@@ -11,6 +11,10 @@ export REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379}"
 export SLMLAB_DATA_DIR="${SLMLAB_DATA_DIR:-$(cd .. && pwd)/shared/data}"
 export SLMLAB_ALLOW_DOWNLOAD=false
 export LOG_LEVEL="${LOG_LEVEL:-silent}"
+# The webgpu backend's tests run on SwiftShader, a CPU Vulkan (installed here if missing), whatever GPU the
+# machine has: the same adapter everywhere, and `auto` must still refuse it for a real worker.
+export VK_ICD_FILENAMES="${VK_ICD_FILENAMES:-$(bash scripts/ensure-swiftshader.sh)}"
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 
 npx tsc -p tsconfig.json --noEmit
 npx tsx packages/db/src/migrate-cli.ts

@@ -67,7 +67,7 @@ test('a linear model on Tiny Shakespeare goes from POST to a stored result', asy
   );
   assert.equal(done.status, 'succeeded', `${done.error}\n${worker.output()}`);
   assert.ok(done.result.testNll < Math.log(65) - 0.5, `test NLL ${done.result.testNll} is not well below ln(65)`);
-  assert.ok(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'].includes(done.result.backend), done.result.backend);
+  assert.ok(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'].includes(done.result.backend), done.result.backend);
   assert.equal(done.result.workerId, 'e2e-worker');
   assert.ok(done.result.gflops > 0 && done.result.mfu > 0 && done.result.mfu < 1.5, `gflops ${done.result.gflops}, mfu ${done.result.mfu}`);
   assert.ok(done.result.bestEpoch === 1 || done.result.bestEpoch === 2);

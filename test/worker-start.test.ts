@@ -15,12 +15,33 @@ test('a worker reports its backend, device, threads and measured matmul peak', a
   try {
     const line = await waitFor('the backend report', async () => worker.output().split('\n').find((l) => l.includes('tfjs backend ready')), 60_000, [worker]);
     const report = JSON.parse(line);
-    assert.ok(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'].includes(report.backend));
+    assert.ok(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'].includes(report.backend));
     assert.ok(report.threads >= 1);
     assert.ok(report.peakGflops > 0);
   } finally {
     assert.equal(await stop(worker), 0);
   }
+});
+
+test('with only a software WebGPU adapter (SwiftShader), auto passes webgpu over, says why, and ends on wasm', async () => {
+  assert.ok(process.env.VK_ICD_FILENAMES, 'scripts/test.sh points Dawn at SwiftShader');
+  const worker = startProcess('worker', 'apps/worker/src/main.ts', { LOG_LEVEL: 'info', SLMLAB_BACKEND: 'auto', SLMLAB_QUEUE_PREFIX: `start-sw-${process.pid}` });
+  try {
+    const line = await waitFor('the backend report', async () => worker.output().split('\n').find((l) => l.includes('tfjs backend ready')), 60_000, [worker]);
+    const report = JSON.parse(line);
+    assert.equal(report.backend, 'wasm');
+    assert.equal(report.sandbox, 'thread');
+    assert.match(report.skipped.join('\n'), /^webgpu: the only WebGPU adapter is a software one \(cpu \(webgpu on a software adapter: google swiftshader/m);
+    assert.match(report.skipped.join('\n'), /^tensorflow-gpu: @tensorflow\/tfjs-node-gpu is not installed/m);
+  } finally {
+    assert.equal(await stop(worker), 0);
+  }
+});
+
+test('SLMLAB_REQUIRE_GPU refuses a forced webgpu backend on a software adapter', async () => {
+  const worker = startProcess('worker', 'apps/worker/src/main.ts', { SLMLAB_BACKEND: 'webgpu', SLMLAB_REQUIRE_GPU: 'true', LOG_LEVEL: 'info' });
+  assert.equal(await worker.exited, 1);
+  assert.match(worker.output(), /SLMLAB_REQUIRE_GPU=true but the backend runs on cpu \(webgpu on a software adapter: google swiftshader/);
 });
 
 test('a worker with an invalid setting exits at once, naming the variable', async () => {

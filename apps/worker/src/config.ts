@@ -12,18 +12,20 @@ export const WorkerEnv = Type.Object({
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
   WORKER_ID: Type.String({ minLength: 1, default: `${os.hostname()}-${process.pid}` }),
   SLMLAB_BACKEND: Type.Enum([...BACKEND_CHOICES], { default: 'auto' }),
-  /** Refuse to start unless kernels really run on a GPU (tfjs-node-gpu falls back to CPU silently). */
+  /** webgpu: the first adapter whose device name contains this (a box with different GPUs; docs/gpu.md). */
+  SLMLAB_WEBGPU_ADAPTER: Type.Optional(Type.String({ minLength: 1 })),
+  /** Refuse to start unless kernels really run on a GPU (not libtensorflow's CPU fallback, not SwiftShader). */
   SLMLAB_REQUIRE_GPU: Type.Boolean({ default: false }),
   SLMLAB_DATA_DIR: Type.String({ minLength: 1, default: path.join(os.homedir(), '.cache', 'slmlab', 'data') }),
   SLMLAB_ALLOW_DOWNLOAD: Type.Boolean({ default: true }),
   /** How long a job's lock lives without renewal; a dead worker's job is picked up again after about this long. */
   WORKER_LOCK_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000 }),
   /**
-   * Where a job trains: `thread`, a worker thread per job (the queue lock is renewed whatever a step costs, and
-   * the job's memory goes when it ends), or `none`, the process's own thread (for a backend that cannot load
-   * in a thread).
+   * Where a job trains: `thread`, a worker thread per job, or `process`, a child process per job (either way
+   * the queue lock is renewed whatever a step costs, and the job's memory goes when it ends); `none`, the
+   * process's own thread. `auto`: a process for native and GPU backends, a thread for wasm and cpu.
    */
-  SLMLAB_SANDBOX: Type.Enum([...SANDBOX_CHOICES], { default: 'thread' }),
+  SLMLAB_SANDBOX: Type.Enum([...SANDBOX_CHOICES], { default: 'auto' }),
   /** Checkpoint the whole training state every N steps (0: off); epoch ends always checkpoint. */
   SLMLAB_CHECKPOINT_EVERY_STEPS: Type.Integer({ minimum: 0, default: 0 }),
   /** …and at least every this many seconds of training (0: off). A crash loses at most this much work. */

@@ -9,10 +9,10 @@ import { checkpointsRepo, createDb, experimentsRepo } from '@slmlab/db';
 import { subscribeCancels } from './cancels.ts';
 import { loadWorkerConfig, type WorkerConfig } from './config.ts';
 import { SHUTDOWN_REASON, trainExperimentProcessor } from './jobs/train-experiment.ts';
-import { initBackend, type BackendChoice } from './ml/backend.ts';
+import { initBackend } from './ml/backend.ts';
 import { loadCorpus } from './ml/data/index.ts';
-import { inProcessTrainer, threadTrainer } from './sandbox/trainer.ts';
-import { measurePeakGflops } from './ml/peak.ts';
+import { resolveSandbox, trainerFor } from './sandbox/trainer.ts';
+import { measurePeakGflops, peakMatrixSize } from './ml/peak.ts';
 
 async function main() {
   const config = loadConfigOrExit();
@@ -30,15 +30,17 @@ async function main() {
     await open.db?.$disconnect();
   });
   log.info({ backend: config.SLMLAB_BACKEND, queue: EXPERIMENT_QUEUE, prefix: config.SLMLAB_QUEUE_PREFIX }, 'worker starting');
-  const backend = await initBackend(config.SLMLAB_BACKEND);
+  const backendOptions = { webgpuAdapter: config.SLMLAB_WEBGPU_ADAPTER };
+  const backend = await initBackend(config.SLMLAB_BACKEND, backendOptions);
   if (config.SLMLAB_REQUIRE_GPU && !backend.gpu) {
     log.fatal({ backend: backend.name, device: backend.device, skipped: backend.skipped }, 'SLMLAB_REQUIRE_GPU is set but no GPU is in use');
     console.error(`[slmlab worker] SLMLAB_REQUIRE_GPU=true but the backend runs on ${backend.device}; refusing to start`);
     process.exit(1);
   }
-  const peakGflops = await measurePeakGflops();
+  const peakGflops = await measurePeakGflops({ n: peakMatrixSize(backend) });
+  const sandbox = resolveSandbox(config.SLMLAB_SANDBOX, backend.name);
   log.info(
-    { backend: backend.name, device: backend.device, threads: backend.threads, peakGflops: round1(peakGflops), sandbox: config.SLMLAB_SANDBOX, skipped: backend.skipped },
+    { backend: backend.name, device: backend.device, gpu: backend.gpu, adapter: backend.adapter, threads: backend.threads, peakGflops: round1(peakGflops), sandbox, skipped: backend.skipped },
     'tfjs backend ready',
   );
 
@@ -52,7 +54,7 @@ async function main() {
     peakGflops,
     workerId: config.WORKER_ID,
     data: { dataDir: config.SLMLAB_DATA_DIR, allowDownload: config.SLMLAB_ALLOW_DOWNLOAD },
-    trainer: config.SLMLAB_SANDBOX === 'thread' ? threadTrainer(backend.name as BackendChoice) : inProcessTrainer(loadCorpus),
+    trainer: trainerFor(sandbox, backend.name, backendOptions, loadCorpus),
     heartbeatTimeoutS: config.SLMLAB_HEARTBEAT_TIMEOUT_S,
     checkpointEvery: { steps: config.SLMLAB_CHECKPOINT_EVERY_STEPS, seconds: config.SLMLAB_CHECKPOINT_EVERY_SECONDS },
     log,

@@ -84,7 +84,7 @@ async function train(job: Job<TrainJobData>, spec: ExperimentSpec, deps: TrainJo
   log.info({ dataset: spec.dataset, model: spec.model, backend: deps.backend.name }, 'training started');
   const saved = await deps.checkpoints.latest(id, LATEST_TAG);
   const input = { experimentId: id, spec, data: deps.data, resume: saved?.data, checkpointEvery: deps.checkpointEvery };
-  const { result, vocabSize, best } = await deps.trainer(
+  const { result, vocabSize, best, ranOn } = await deps.trainer(
     input,
     {
       epoch: async (m) => {
@@ -101,6 +101,7 @@ async function train(job: Job<TrainJobData>, spec: ExperimentSpec, deps: TrainJo
     },
     stop.signal,
   );
+  if (ranOn && ranOn.device !== deps.backend.device) log.warn({ ranOn, chosen: deps.backend.device }, 'the sandbox trained on another device than the worker chose');
   const last = result.epochs[result.epochs.length - 1]!;
   await deps.checkpoints.replace({ experimentId: id, tag: 'best', epoch: result.bestEpoch, step: last.step, format: CHECKPOINT_FORMAT, data: best });
   const { bestValNll, bestEpoch, testNll, testNllAllTokens, wallSeconds, tokensPerSec } = result;
@@ -206,7 +207,7 @@ async function fail(job: Job<TrainJobData>, deps: TrainJobDeps, log: Logger, err
   throw permanent ? new UnrecoverableError(message) : err;
 }
 
-/** By name: an error from a training thread arrives as a ThreadError that carries the original's name. */
+/** By name: an error from a training thread arrives as a SandboxError that carries the original's name. */
 const PERMANENT = new Set([InvalidSpecError.name, DataError.name, DivergenceError.name, BudgetExceededError.name]);
 
 function isPermanent(err: unknown): boolean {

@@ -1,5 +1,15 @@
 // The backend's own large-matmul speed: the yardstick for MFU (model FLOPs utilisation).
 import { tf } from './tf.ts';
+import type { BackendInfo } from './backend.ts';
+
+/**
+ * The product size that shows a backend's peak without wasting start-up time: a GPU needs a large one to be
+ * busy; a software WebGPU adapter (SwiftShader) takes seconds for even a small one.
+ */
+export function peakMatrixSize(backend: Pick<BackendInfo, 'name' | 'gpu'>): number {
+  if (backend.gpu) return 4096;
+  return backend.name === 'webgpu' ? 128 : 1024;
+}
 
 /** GFLOP/s of an n×n float32 matmul: the best of `trials` runs of `msPerTrial` (a busy machine only lowers it). */
 export async function measurePeakGflops(opts: { n?: number; trials?: number; msPerTrial?: number } = {}): Promise<number> {

@@ -33,6 +33,8 @@ export interface TrainOutput {
   vocabSize: number;
   /** The best-validation weights, format slmlab-weights-v1. */
   best: Uint8Array;
+  /** A sandbox's own backend, as it started it (in-process training uses the worker's). */
+  ranOn?: { name: string; device: string };
 }
 
 export async function runTraining(

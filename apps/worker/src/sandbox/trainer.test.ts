@@ -1,16 +1,17 @@
-// The training thread against the in-process path: same results to the bit on one backend, events delivered and
-// acknowledged, a stop and a permanent error arriving under their own names.
+// Both sandboxes (a training thread, a training child process) against the in-process path: same results to the
+// bit on one backend, events delivered and acknowledged, a stop and a permanent error arriving under their own
+// names.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSpec } from '@slmlab/core';
 import { decodeCheckpoint } from '../ml/checkpoint.ts';
 import { loadCorpus } from '../ml/data/index.ts';
-import type { BackendChoice } from '../ml/backend.ts';
+import type { BackendName } from '../ml/backend.ts';
 import { testBackend } from '../ml/test-backend.ts';
 import { tf } from '../ml/tf.ts';
 import type { CheckpointAt } from '../ml/train.ts';
 import type { TrainEvents, TrainInput } from './run-training.ts';
-import { inProcessTrainer, threadTrainer } from './trainer.ts';
+import { inProcessTrainer, processTrainer, threadTrainer } from './trainer.ts';
 
 const spec = (training: Record<string, unknown> = {}) =>
   parseSpec({
@@ -38,56 +39,59 @@ function recorder() {
   return { seen, events };
 }
 
-async function backendName(): Promise<BackendChoice> {
+async function backendName(): Promise<BackendName> {
   await testBackend();
-  return tf.getBackend() as BackendChoice;
+  return tf.getBackend() as BackendName;
 }
 
-test('a job trained in a thread gives the in-process result exactly, with every event', async () => {
-  const backend = await backendName();
-  const s = spec();
-  const here = recorder();
-  const local = await inProcessTrainer(loadCorpus)(input(s), here.events, new AbortController().signal);
-  const there = recorder();
-  const threaded = await threadTrainer(backend)(input(s), there.events, new AbortController().signal);
-  assert.deepEqual(threaded.result.epochs.map((e) => [e.trainNll, e.valNll]), local.result.epochs.map((e) => [e.trainNll, e.valNll]));
-  assert.equal(threaded.result.testNll, local.result.testNll);
-  assert.deepEqual(there.seen.epochs, [1, 2]);
-  assert.deepEqual(there.seen.checkpoints.map((c) => c.at.reason), here.seen.checkpoints.map((c) => c.at.reason));
-  assert.ok(there.seen.checkpoints.length >= 4, 'step and epoch checkpoints crossed the thread');
-  assert.deepEqual(decodeCheckpoint(threaded.best).values.get('head.w')?.data, decodeCheckpoint(local.best).values.get('head.w')?.data);
-});
+for (const [sandbox, sandboxTrainer] of [['thread', threadTrainer], ['process', processTrainer]] as const) {
 
-test('a thread resumes from a state written by another thread', async () => {
-  const backend = await backendName();
-  const s = spec();
-  const stop = new AbortController();
-  const first = recorder();
-  const events = { ...first.events, checkpoint: async (bytes: Uint8Array, at: CheckpointAt) => {
-    first.seen.checkpoints.push({ bytes, at });
-    if (at.step >= 6) stop.abort('test stop');
-  } };
-  await assert.rejects(threadTrainer(backend)(input(s), events, stop.signal), (e: Error) => e.name === 'TrainingStopped');
-  const last = first.seen.checkpoints.at(-1)!;
-  assert.equal(last.at.reason, 'stop');
-  const second = recorder();
-  const resumed = await threadTrainer(backend)(input(s, last.bytes), second.events, new AbortController().signal);
-  assert.deepEqual(second.seen.resumed, [{ step: last.at.step, epochsDone: 0 }]);
-  const reference = await threadTrainer(backend)(input(s), recorder().events, new AbortController().signal);
-  assert.equal(resumed.result.testNll, reference.result.testNll);
-  assert.equal(resumed.result.resumedFromStep, last.at.step);
-});
+  test(`${sandbox}: a job trained there gives the in-process result exactly, with every event`, async () => {
+    const backend = await backendName();
+    const s = spec();
+    const here = recorder();
+    const local = await inProcessTrainer(loadCorpus)(input(s), here.events, new AbortController().signal);
+    const there = recorder();
+    const threaded = await sandboxTrainer(backend)(input(s), there.events, new AbortController().signal);
+    assert.deepEqual(threaded.result.epochs.map((e) => [e.trainNll, e.valNll]), local.result.epochs.map((e) => [e.trainNll, e.valNll]));
+    assert.equal(threaded.result.testNll, local.result.testNll);
+    assert.deepEqual(there.seen.epochs, [1, 2]);
+    assert.deepEqual(there.seen.checkpoints.map((c) => c.at.reason), here.seen.checkpoints.map((c) => c.at.reason));
+    assert.ok(there.seen.checkpoints.length >= 4, 'step and epoch checkpoints crossed into the process');
+    assert.deepEqual(decodeCheckpoint(threaded.best).values.get('head.w')?.data, decodeCheckpoint(local.best).values.get('head.w')?.data);
+  });
 
-test('a permanent error reaches the process under its own name', async () => {
-  const backend = await backendName();
-  const diverges = parseSpec({
-    dataset: 'tinyshakespeare',
-    model: { kind: 'mlp', contextLength: 16, hidden: 512, hiddenLayers: 16 },
-    training: { epochs: 1, windowsPerEpoch: 3000, evalWindows: 200, learningRate: 10 },
+  test(`${sandbox}: a sandbox resumes from a state written by another`, async () => {
+    const backend = await backendName();
+    const s = spec();
+    const stop = new AbortController();
+    const first = recorder();
+    const events = { ...first.events, checkpoint: async (bytes: Uint8Array, at: CheckpointAt) => {
+      first.seen.checkpoints.push({ bytes, at });
+      if (at.step >= 6) stop.abort('test stop');
+    } };
+    await assert.rejects(sandboxTrainer(backend)(input(s), events, stop.signal), (e: Error) => e.name === 'TrainingStopped');
+    const last = first.seen.checkpoints.at(-1)!;
+    assert.equal(last.at.reason, 'stop');
+    const second = recorder();
+    const resumed = await sandboxTrainer(backend)(input(s, last.bytes), second.events, new AbortController().signal);
+    assert.deepEqual(second.seen.resumed, [{ step: last.at.step, epochsDone: 0 }]);
+    const reference = await sandboxTrainer(backend)(input(s), recorder().events, new AbortController().signal);
+    assert.equal(resumed.result.testNll, reference.result.testNll);
+    assert.equal(resumed.result.resumedFromStep, last.at.step);
   });
-  await assert.rejects(threadTrainer(backend)(input(diverges), recorder().events, new AbortController().signal), (e: Error) => {
-    assert.equal(e.name, 'DivergenceError');
-    assert.match(e.message, /training diverged/);
-    return true;
+
+  test(`${sandbox}: a permanent error reaches the process under its own name`, async () => {
+    const backend = await backendName();
+    const diverges = parseSpec({
+      dataset: 'tinyshakespeare',
+      model: { kind: 'mlp', contextLength: 16, hidden: 512, hiddenLayers: 16 },
+      training: { epochs: 1, windowsPerEpoch: 3000, evalWindows: 200, learningRate: 10 },
+    });
+    await assert.rejects(sandboxTrainer(backend)(input(diverges), recorder().events, new AbortController().signal), (e: Error) => {
+      assert.equal(e.name, 'DivergenceError');
+      assert.match(e.message, /training diverged/);
+      return true;
+    });
   });
-});
+}

@@ -16,7 +16,7 @@ export interface AdapterFacts {
 }
 
 /** CPU implementations of Vulkan/WebGPU: never taken for a GPU. */
-const SOFTWARE = /swiftshader|llvmpipe|lavapipe|softpipe|microsoft basic render|warp/i;
+const SOFTWARE = /swiftshader|llvmpipe|lavapipe|softpipe|microsoft basic render|\bwarp\b/i;
 
 export function isSoftwareAdapter(a: AdapterFacts): boolean {
   return a.isFallbackAdapter || SOFTWARE.test(`${a.vendor} ${a.architecture} ${a.device} ${a.description}`);

@@ -73,14 +73,18 @@ function dropoutMask(shape: number[], rate: number, rng: Rng): tf.Tensor {
   return tf.tensor(mask, shape, 'float32');
 }
 
-/** [T, T] additive mask: 0 where key ≤ query, −1e9 above the diagonal (a key from the future). */
-const masks = new Map<number, tf.Tensor2D>();
+/**
+ * [T, T] additive mask: 0 where key ≤ query, −1e9 above the diagonal (a key from the future). Cached per backend,
+ * as rope.ts's tables are (a tensor moved off webgpu needs a synchronous read it cannot do in Node).
+ */
+const masks = new Map<string, tf.Tensor2D>();
 export function causalMask(T: number): tf.Tensor2D {
-  let m = masks.get(T);
+  const key = `${tf.getBackend()}:${T}`;
+  let m = masks.get(key);
   if (!m) {
     m = tf.tidy(() => tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([T, T]), -1, 0)), -1e9) as tf.Tensor2D);
     tf.keep(m);
-    masks.set(T, m);
+    masks.set(key, m);
   }
   return m;
 }

@@ -11,7 +11,9 @@ interface RopeTables {
 const cache = new Map<string, RopeTables>();
 
 export function ropeTables(T: number, hd: number, base = 10000): RopeTables {
-  const key = `${T}:${hd}:${base}`;
+  // Per backend: a cached tensor used on another backend is moved there, which webgpu can only do synchronously
+  // from its side through OffscreenCanvas (absent in Node). One process uses one backend; tests and benches switch.
+  const key = `${tf.getBackend()}:${T}:${hd}:${base}`;
   let t = cache.get(key);
   if (!t) {
     const half = hd / 2;
