@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { QueueEvents } from 'bullmq';
 import { EXPERIMENT_QUEUE, redisOptions } from '@slmlab/core';
 import { closeTestApp, testApp } from '../apps/api/src/testing.ts';
-import { startProcess, stop, waitFor, type Proc } from './helpers/stack.ts';
+import { startProcess, stop, waitFor, type Proc, type SpawnOptions } from './helpers/stack.ts';
 
 // About ten seconds of training here (3 epochs × 32 steps), with dropout so that its RNG must be restored too.
 const SPEC = {
@@ -30,7 +30,7 @@ after(async () => {
   await closeTestApp(app);
 });
 
-function startWorker(id: string, env: NodeJS.ProcessEnv = {}): Proc {
+function startWorker(id: string, env: NodeJS.ProcessEnv = {}, opts: SpawnOptions = {}): Proc {
   const w = startProcess(id, 'apps/worker/src/main.ts', {
     SLMLAB_QUEUE_PREFIX: app.queue.opts.prefix!,
     LOG_LEVEL: 'info',
@@ -40,7 +40,7 @@ function startWorker(id: string, env: NodeJS.ProcessEnv = {}): Proc {
     // …and claimed once its dead worker's heartbeat is this many seconds old.
     SLMLAB_HEARTBEAT_TIMEOUT_S: '4',
     ...env,
-  });
+  }, opts);
   workers.push(w);
   return w;
 }
@@ -130,6 +130,29 @@ test('SIGTERM mid-run: the worker checkpoints, returns the job to the queue and 
   const done = await finished(id, [second]);
   assert.equal(resumedStep(second, id), ckpt.step);
   assert.ok(done.testNll !== null && Number.isFinite(done.testNll));
+  assert.equal((await curve(id)).length, 3);
+  assert.equal(await stop(second), 0);
+});
+
+test('Ctrl-C (SIGINT to the whole process group) with jobs in child processes: the child outlives the signal long enough to checkpoint', async () => {
+  // SLMLAB_SANDBOX=process, as for native and GPU backends; the group signal reaches the training child too.
+  const env = { SLMLAB_SANDBOX: 'process', SLMLAB_CHECKPOINT_EVERY_STEPS: '0', SLMLAB_CHECKPOINT_EVERY_SECONDS: '0' };
+  const first = startWorker('resume-e', env, { ownGroup: true });
+  const id = await submit('resume e2e: ctrl-c, child process');
+  await waitFor('training under way', async () => {
+    const p = (await app.queue.getJob(id))?.progress as { step?: number } | undefined;
+    return p?.step && p.step >= 5 ? true : undefined;
+  }, 180_000, [first]);
+  process.kill(-first.child.pid!, 'SIGINT');
+  assert.equal(await first.exited, 0, first.output().slice(-3000));
+  const r = await row(id);
+  assert.equal(r.status, 'queued', `${r.status}: ${r.error}`);
+  const ckpt = await latestCheckpoint(id);
+  assert.ok(ckpt && ckpt.step >= 5 && ckpt.epoch === 0, `the stop checkpoint, mid-epoch (${JSON.stringify(ckpt)})`);
+
+  const second = startWorker('resume-f', { SLMLAB_SANDBOX: 'process' });
+  const done = await finished(id, [second]);
+  assert.equal(resumedStep(second, id), ckpt.step);
   assert.equal((await curve(id)).length, 3);
   assert.equal(await stop(second), 0);
 });

@@ -20,20 +20,26 @@ export interface Proc {
  * by every suite, and a reconciler would re-enqueue other suites' live rows into this suite's queue (where its
  * worker would train them). test/redis-restart.test.ts turns it on, on a database of its own.
  */
-export function startProcess(name: string, script: string, env: NodeJS.ProcessEnv): Proc {
+export function startProcess(name: string, script: string, env: NodeJS.ProcessEnv, opts: SpawnOptions = {}): Proc {
   return spawnProc(name, process.execPath, ['--import', 'tsx', path.join(repoRoot, script)], {
     ...process.env,
     SLMLAB_RECONCILE_INTERVAL_S: '0',
     ...env,
-  });
+  }, opts);
+}
+
+export interface SpawnOptions {
+  /** A process group of its own, so that a test can signal the group as a terminal's Ctrl-C does. */
+  ownGroup?: boolean;
 }
 
 /** Any command as a child process whose output is kept (the tail) and whose exit can be awaited. */
-export function spawnProc(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Proc {
+export function spawnProc(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env, opts: SpawnOptions = {}): Proc {
   const child = spawn(command, args, {
     cwd: repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.ownGroup ?? false,
   });
   let out = '';
   const keep = (b: Buffer) => {
