@@ -1,6 +1,6 @@
 // Finds a data set's file in the data directory, verifies its SHA-256, and (only where allowed) downloads a
 // missing file into that directory first. Tests and CI never download: they point at ../shared/data.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -60,7 +60,8 @@ async function download(file: DatasetFile, dest: string) {
     throw new DataError(`downloaded ${file.url} has sha256 ${actual}, expected ${file.sha256}`);
   }
   await mkdir(path.dirname(dest), { recursive: true });
-  const tmp = `${dest}.${process.pid}.part`;
+  // Not the pid: workers in containers sharing the data volume all run as pid 1 (or alike).
+  const tmp = `${dest}.${randomUUID()}.part`;
   try {
     await writeFile(tmp, bytes);
     await rename(tmp, dest);
