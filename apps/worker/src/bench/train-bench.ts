@@ -1,6 +1,8 @@
 // `npm run bench:train`: training throughput of the study's models per backend, measured in one process:
 // tokens/s, achieved GFLOP/s (the cost model's faithful FLOPs) and MFU against the backend's own large-matmul
 // peak measured in the same run, plus memory. Prints a table and writes JSON to bench-results/.
+// The wasm variants run first; webgpu (only where Dawn finds a GPU adapter: webgpu-variant.ts) runs last, so
+// switching backends cannot disturb the wasm measurements.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { forwardFlopsPerWindow, parseSpec, type ExperimentSpec } from '@slmlab/core';
 import { tf } from '../ml/tf.ts';
@@ -15,6 +17,7 @@ import { buildModel } from '../ml/models/index.ts';
 import { createRng } from '../ml/rng.ts';
 import { measurePeakGflops } from '../ml/peak.ts';
 import { useFusedOps } from '../ml/models/layers.ts';
+import { startWebgpu, webgpuMode, webgpuPeak } from './webgpu-variant.ts';
 
 const MODELS: { label: string; model: Record<string, unknown>; objective?: string }[] = [
   { label: 'linear T=128', model: { kind: 'linear' } },
@@ -40,9 +43,15 @@ const VARIANTS: Record<string, { backend: 'wasm' | 'cpu'; setup: () => void }> =
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 6); // per measurement, after warm-up
 const only = process.env.BENCH_MODELS?.split(',');
+const webgpu = webgpuMode(process.env.BENCH_WEBGPU);
+const webgpuPeakN = process.env.BENCH_WEBGPU_PEAK_N ? Number(process.env.BENCH_WEBGPU_PEAK_N) : undefined;
+// T=16, d=32 for every model: shapes a software adapter (SwiftShader) trains in seconds a step
+const tiny = process.env.BENCH_TINY === '1';
 
 interface Row {
   variant: string;
+  /** Whose peak its MFU is against. */
+  backend: string;
   model: string;
   tokensPerSec: number;
   gflops: number;
@@ -51,7 +60,8 @@ interface Row {
   heapMiB: number;
 }
 
-async function measure(spec: ExperimentSpec, V: number): Promise<{ tokensPerSec: number; gflops: number; steps: number }> {
+/** `warmup` steps first: wasm grows its heap in one, webgpu compiles its shaders over the first few. */
+async function measure(spec: ExperimentSpec, V: number, warmup = 1): Promise<{ tokensPerSec: number; gflops: number; steps: number }> {
   const T = spec.model.contextLength;
   const B = spec.training.batchSize;
   const model = buildModel(spec, V, createRng(1), createRng(2));
@@ -65,7 +75,7 @@ async function measure(spec: ExperimentSpec, V: number): Promise<{ tokensPerSec:
     await loss.data();
     loss.dispose();
   };
-  await step(); // warm-up: kernels set up, memory grown
+  for (let i = 0; i < warmup; i++) await step();
   let steps = 0;
   const t0 = performance.now();
   while (performance.now() - t0 < seconds * 1000 || steps < 2) {
@@ -96,25 +106,30 @@ async function measurePeaks(peaks: Record<string, number>, trials = 5): Promise<
   await tf.setBackend(current);
 }
 
+/** wasm: its heap (it only grows); webgpu: tfjs's buffer pool (it keeps what it allocated); else the RSS. */
 function heapMiB(): number {
   const backend = tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } };
-  return backend.wasm ? backend.wasm.HEAPU8.length / 2 ** 20 : process.memoryUsage().rss / 2 ** 20;
+  if (backend.wasm) return backend.wasm.HEAPU8.length / 2 ** 20;
+  const gpu = (tf.memory() as { numBytesAllocatedInGPU?: number }).numBytesAllocatedInGPU;
+  return (gpu ?? process.memoryUsage().rss) / 2 ** 20;
 }
 
-async function main() {
-  await initBackend('wasm');
-  const rows: Row[] = [];
-  const peaks: Record<string, number> = {};
+function specOf(m: (typeof MODELS)[number]): ExperimentSpec {
+  const model = tiny ? { ...m.model, contextLength: 16, dModel: 32 } : m.model;
+  return parseSpec({ dataset: 'tinyshakespeare', model, training: { objective: m.objective ?? 'last-token' } });
+}
+
+const selected = () => MODELS.filter((m) => !only || only.some((o) => m.label.startsWith(o)));
+
+async function measureWasm(rows: Row[], peaks: Record<string, number>) {
   await measurePeaks(peaks);
   for (const [variant, v] of Object.entries(VARIANTS)) {
     await tf.setBackend(v.backend);
     v.setup();
-    for (const m of MODELS) {
-      if (only && !only.some((o) => m.label.startsWith(o))) continue;
+    for (const m of selected()) {
       await measurePeaks(peaks, 2); // sampled through the run: see measurePeaks
-      const spec = parseSpec({ dataset: 'tinyshakespeare', model: m.model, training: { objective: m.objective ?? 'last-token' } });
-      const r = await measure(spec, 65);
-      rows.push({ variant, model: m.label, ...r, mfu: 0, heapMiB: heapMiB() }); // MFU once the peak is final
+      const r = await measure(specOf(m), 65);
+      rows.push({ variant, backend: v.backend, model: m.label, ...r, mfu: 0, heapMiB: heapMiB() }); // MFU once the peak is final
       console.error(`  ${m.label}: ${Math.round(r.tokensPerSec)} tok/s, ${r.gflops.toFixed(2)} GFLOP/s (${r.steps} steps)`);
     }
   }
@@ -123,16 +138,43 @@ async function main() {
   registerSharedIdentity();
   registerFastGather();
   await measurePeaks(peaks);
-  for (const r of rows) r.mfu = r.gflops / peaks[VARIANTS[r.variant]!.backend]!;
+}
+
+/** Last: once webgpu is the backend, nothing else is measured. Returns the adapter, or why it was skipped. */
+async function measureWebgpu(rows: Row[], peaks: Record<string, number>): Promise<string> {
+  const start = await startWebgpu(webgpu, webgpuPeakN);
+  if ('skipped' in start) {
+    console.error(`webgpu: skipped (${start.skipped})`);
+    return `skipped: ${start.skipped}`;
+  }
+  console.error(`webgpu: ${start.device}`);
+  peaks.webgpu = await webgpuPeak(start.peakN, 3);
+  for (const m of selected()) {
+    const r = await measure(specOf(m), 65, 3);
+    rows.push({ variant: 'webgpu', backend: 'webgpu', model: m.label, ...r, mfu: 0, heapMiB: heapMiB() });
+    console.error(`  ${m.label}: ${Math.round(r.tokensPerSec)} tok/s, ${r.gflops.toFixed(2)} GFLOP/s (${r.steps} steps)`);
+  }
+  peaks.webgpu = Math.max(peaks.webgpu, await webgpuPeak(start.peakN, 2));
+  return `${start.device}; peak from a ${start.peakN}² product`;
+}
+
+async function main() {
+  await initBackend('wasm');
+  const rows: Row[] = [];
+  const peaks: Record<string, number> = {};
+  await measureWasm(rows, peaks);
+  const webgpuDevice = await measureWebgpu(rows, peaks);
+  for (const r of rows) r.mfu = r.gflops / peaks[r.backend]!;
   print(rows, peaks);
   await mkdir('bench-results', { recursive: true });
   const file = `bench-results/train-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  await writeFile(file, JSON.stringify({ date: new Date().toISOString(), seconds, peaks, rows }, null, 2));
+  await writeFile(file, JSON.stringify({ date: new Date().toISOString(), seconds, tiny, peaks, webgpu: webgpuDevice, rows }, null, 2));
   console.log(`\nwritten to ${file}`);
+  process.exit(0); // Dawn's device, once created, keeps the event loop alive
 }
 
 function print(rows: Row[], peaks: Record<string, number>) {
-  console.log('\n| variant | model | tokens/s | GFLOP/s | MFU (vs own 1024² matmul) | ×stock tokens/s | wasm heap high-water MiB (process so far) |');
+  console.log('\n| variant | model | tokens/s | GFLOP/s | MFU (vs own large matmul) | ×stock tokens/s | memory high-water MiB (wasm heap / webgpu buffers, process so far) |');
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const base = rows.find((b) => b.variant === 'wasm-stock' && b.model === r.model);
@@ -143,6 +185,7 @@ function print(rows: Row[], peaks: Record<string, number>) {
     );
   }
   console.log(`\npeaks (GFLOP/s): ${Object.entries(peaks).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+  if (tiny) console.log('shapes: BENCH_TINY=1, every model at T=16, d_model=32 (not the study\'s shapes the labels name)');
 }
 
 await main();

@@ -11,25 +11,36 @@ export function peakMatrixSize(backend: Pick<BackendInfo, 'name' | 'gpu'>): numb
   return backend.name === 'webgpu' ? 128 : 1024;
 }
 
-/** GFLOP/s of an n×n float32 matmul: the best of `trials` runs of `msPerTrial` (a busy machine only lowers it). */
+/**
+ * Waits for `c` by reading one element of it. On a GPU a backend runs its queue in order, so that element is
+ * ready only when every product queued before it is; reading the whole n² product back would add a
+ * device→host copy (64 MB at n = 4096) to each and understate the peak. On wasm and cpu ops are synchronous.
+ */
+async function sync(c: tf.Tensor): Promise<void> {
+  const one = tf.slice(c, [0, 0], [1, 1]);
+  await one.data();
+  one.dispose();
+}
+
+/** GFLOP/s of an n×n float32 matmul: the best of `trials` runs of ~`msPerTrial` (a busy machine only lowers it). */
 export async function measurePeakGflops(opts: { n?: number; trials?: number; msPerTrial?: number } = {}): Promise<number> {
   const { n = 1024, trials = 3, msPerTrial = 500 } = opts;
   const a = tf.randomNormal([n, n]);
   const b = tf.randomNormal([n, n]);
-  try {
-    tf.matMul(a, b).dispose(); // warm-up
-    let best = 0;
-    for (let t = 0; t < trials; t++) {
-      let reps = 0;
-      const t0 = performance.now();
-      while (performance.now() - t0 < msPerTrial || reps === 0) {
-        const c = tf.matMul(a, b);
-        await c.data();
-        c.dispose();
-        reps++;
-      }
-      best = Math.max(best, (2 * n ** 3 * reps) / ((performance.now() - t0) / 1000) / 1e9);
+  const timed = async (reps: number) => {
+    const t0 = performance.now();
+    for (let r = 0; r < reps; r++) {
+      const c = tf.matMul(a, b);
+      if (r === reps - 1) await sync(c);
+      c.dispose(); // back to the backend's pool: the next product may reuse it, after this one in queue order
     }
+    return performance.now() - t0;
+  };
+  try {
+    await timed(1); // warm-up: kernels compiled, memory grown
+    const reps = Math.max(1, Math.ceil(msPerTrial / Math.max(await timed(1), 1e-3)));
+    let best = 0;
+    for (let t = 0; t < trials; t++) best = Math.max(best, (2 * n ** 3 * reps) / ((await timed(reps)) / 1000) / 1e9);
     return best;
   } finally {
     tf.dispose([a, b]);

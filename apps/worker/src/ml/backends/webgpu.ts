@@ -55,13 +55,21 @@ interface GpuApi {
 
 let loaded: Promise<WebgpuBackend> | undefined;
 
-/** Loads Dawn, inspects its adapter, and makes `webgpu` the tfjs backend. Once per thread. */
-export function loadWebgpu(opts: WebgpuOptions): Promise<WebgpuBackend> {
+/** Makes `webgpu` the tfjs backend; Dawn is loaded and its adapter inspected once per thread. */
+export async function loadWebgpu(opts: WebgpuOptions): Promise<WebgpuBackend> {
   loaded ??= load(opts).catch((err: unknown) => {
     loaded = undefined;
     throw err;
   });
-  return loaded;
+  const backend = await loaded;
+  if (isSoftwareAdapter(backend.adapter) && !opts.allowSoftware) throw softwareRefused(backend.adapter);
+  if (!(await tf.setBackend('webgpu'))) throw new Error('the webgpu backend failed to initialise');
+  await tf.ready();
+  return backend;
+}
+
+function softwareRefused(a: AdapterFacts): Error {
+  return new Error(`the only WebGPU adapter is a software one (${describeAdapter(a)}); set SLMLAB_BACKEND=webgpu to use it anyway`);
 }
 
 async function load(opts: WebgpuOptions): Promise<WebgpuBackend> {
@@ -69,15 +77,12 @@ async function load(opts: WebgpuOptions): Promise<WebgpuBackend> {
   const adapter = await gpuApi.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error('Dawn found no WebGPU adapter (no Vulkan driver: on NVIDIA, libvulkan1 and the driver\'s Vulkan ICD; in containers NVIDIA_DRIVER_CAPABILITIES must include graphics)');
   const facts = adapterFacts(adapter);
-  if (isSoftwareAdapter(facts) && !opts.allowSoftware) {
-    throw new Error(`the only WebGPU adapter is a software one (${describeAdapter(facts)}); set SLMLAB_BACKEND=webgpu to use it anyway`);
-  }
+  // Refused before a device exists: a worker under `auto` must not hold one on a software adapter.
+  if (isSoftwareAdapter(facts) && !opts.allowSoftware) throw softwareRefused(facts);
   const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
   exposeNavigatorGpu(gpuApi);
   const device = await adapter.requestDevice(deviceDescriptor(adapter));
   tf.registerBackend('webgpu', () => new WebGPUBackend(device as never, adapter.info as never), 3);
-  if (!(await tf.setBackend('webgpu'))) throw new Error('the webgpu backend failed to initialise');
-  await tf.ready();
   return { adapter: facts, gpu: !isSoftwareAdapter(facts) };
 }
 
