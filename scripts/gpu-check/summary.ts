@@ -11,7 +11,6 @@ interface RunJson {
   steps?: StepRecord[];
   throughput?: Throughput;
   peak?: { n: number; gflops: number };
-  hostMasks?: { ms: number; mib: number };
   tokensPerStep?: number;
   parityLoss?: number;
   stoppedEarly?: string;
@@ -31,7 +30,6 @@ export function summarize(cfg: CheckConfig): void {
   const params = paramLine(exp, runs);
   const ratios = ratioLines(runs);
   throughputTable(runs);
-  hostMaskLine([runs.webgpu, runs.wasm].find((r) => r?.hostMasks));
   console.log(ratios.lines.join('\n'));
   const losses = lossTable(runs);
   writeJson(cfg.out, 'summary.json', { smoke: cfg.smoke, software: probe?.software, adapter: probe?.adapter, params, ratios: ratios.values, goals: GOALS, losses });
@@ -68,13 +66,6 @@ function throughputTable(runs: Record<string, RunJson | undefined>) {
     const timed = t ? `${t.timedSteps} (after ${t.warmup})${r.stoppedEarly ? ', stopped early' : ''}` : 'none';
     console.log(`| ${name} | ${device} | ${timed} | ${t ? Math.round(t.tokensPerSec).toLocaleString('en') : '—'} | ${t ? t.gflops.toFixed(2) : '—'} | ${mfu} |`);
   }
-}
-
-/** The host-side floor of a step (host-masks.ts), as the tokens/s it alone would allow. */
-function hostMaskLine(r?: RunJson) {
-  if (!r?.hostMasks || !r.tokensPerStep || !r.hostMasks.mib) return;
-  const { ms, mib } = r.hostMasks;
-  console.log(`host-side dropout masks (drawn in JS every step, any backend): ${ms.toFixed(1)} ms and ${mib.toFixed(1)} MiB to upload a step; alone they cap a run at ${Math.round((r.tokensPerStep * 1000) / ms).toLocaleString('en')} tokens/s`);
 }
 
 function ratioLines(runs: Record<string, RunJson | undefined>) {

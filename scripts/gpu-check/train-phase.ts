@@ -9,7 +9,6 @@ import { isSoftwareAdapter } from '../../apps/worker/src/ml/backends/webgpu.ts';
 import { loadCorpus } from '../../apps/worker/src/ml/data/index.ts';
 import { TrainingStopped, train } from '../../apps/worker/src/ml/train.ts';
 import { checkSpec, type CheckConfig } from './config.ts';
-import { measureHostMasks } from './host-masks.ts';
 import { CheckRefused, throughput, writeJson, type StepRecord } from './report.ts';
 
 export async function trainPhase(cfg: CheckConfig, backend: 'webgpu' | 'wasm', budgetSeconds: number): Promise<void> {
@@ -34,7 +33,6 @@ export async function trainPhase(cfg: CheckConfig, backend: 'webgpu' | 'wasm', b
     tokensPerStep,
     flopsPerStep,
     stepsPlanned: steps,
-    hostMasks: measureHostMasks(spec),
     steps: [] as StepRecord[],
   };
   const records = record.steps as StepRecord[];

@@ -9,6 +9,7 @@ import { randomBatch } from '../ml/data/windows.ts';
 import { batchNll } from '../ml/loss.ts';
 import { buildModel } from '../ml/models/index.ts';
 import { createRng } from '../ml/rng.ts';
+import { tokenTensor } from '../ml/kernels/embedding.ts';
 
 const modelJson = process.argv[2] ?? '{"kind":"transformer","layers":3,"heads":4}';
 
@@ -23,7 +24,7 @@ async function main() {
   const rng = createRng(3);
   const step = () => {
     const batch = randomBatch(tokens, T, B, rng, spec.training.objective === 'all-tokens' ? 'all' : 'last');
-    const loss = tf.tidy(() => opt.minimize(() => batchNll(model.logits(tf.tensor2d(batch.x, [B, T], 'int32'), true), batch.y), true)!);
+    const loss = tf.tidy(() => opt.minimize(() => batchNll(model.logits(tokenTensor(batch.x, B, T), true), batch.y), true)!);
     loss.dataSync();
     loss.dispose();
   };

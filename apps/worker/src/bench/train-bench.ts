@@ -18,6 +18,7 @@ import { createRng } from '../ml/rng.ts';
 import { measurePeakGflops } from '../ml/peak.ts';
 import { useFusedOps } from '../ml/models/layers.ts';
 import { startWebgpu, webgpuMode, webgpuPeak } from './webgpu-variant.ts';
+import { tokenTensor } from '../ml/kernels/embedding.ts';
 
 const MODELS: { label: string; model: Record<string, unknown>; objective?: string }[] = [
   { label: 'linear T=128', model: { kind: 'linear' } },
@@ -71,7 +72,7 @@ async function measure(spec: ExperimentSpec, V: number, warmup = 1): Promise<{ t
   const targets = spec.training.objective === 'all-tokens' ? 'all' : 'last';
   const step = async () => {
     const batch = randomBatch(tokens, T, B, rng, targets);
-    const loss = tf.tidy(() => opt.minimize(() => batchNll(model.logits(tf.tensor2d(batch.x, [B, T], 'int32'), true), batch.y), true)!);
+    const loss = tf.tidy(() => opt.minimize(() => batchNll(model.logits(tokenTensor(batch.x, B, T), true), batch.y), true)!);
     await loss.data();
     loss.dispose();
   };

@@ -5,6 +5,7 @@ import { tf } from './tf.ts';
 import { evalBatches } from './data/windows.ts';
 import { batchNll, nll } from './loss.ts';
 import type { LanguageModel } from './models/index.ts';
+import { tokenTensor } from './kernels/embedding.ts';
 
 export interface EvalOptions {
   contextLength: number;
@@ -27,7 +28,7 @@ export async function evaluate(model: LanguageModel, tokens: Int32Array, o: Eval
   let lastYield = performance.now();
   for (const batch of evalBatches(tokens, o.contextLength, o.windows, o.batchSize, all ? 'all' : 'last')) {
     const losses = tf.tidy(() => {
-      const x = tf.tensor2d(batch.x, [batch.size, o.contextLength], 'int32');
+      const x = tokenTensor(batch.x, batch.size, o.contextLength);
       const logits = model.logits(x, false); // [B, T', V]
       if (!all) return [batchNll(logits, batch.y)];
       const [B, T, V] = logits.shape;

@@ -14,6 +14,7 @@ import { createRng, deriveSeed, type Rng } from './rng.ts';
 import { adamScalars, adamTensors, createAdam, restoreAdam } from './adam-state.ts';
 import { loadTensors } from './checkpoint.ts';
 import { encodeTrainState, type TrainPosition, type TrainState } from './train-state.ts';
+import { tokenTensor } from './kernels/embedding.ts';
 
 export type { EpochMetrics };
 
@@ -188,7 +189,7 @@ async function trainEpoch(run: Run, tokens: Int32Array, batchSizes: number[], ho
     const batch = randomBatch(tokens, T, size, run.sampler, targets);
     const t0 = performance.now();
     const loss = tf.tidy(() => {
-      const x = tf.tensor2d(batch.x, [size, T], 'int32');
+      const x = tokenTensor(batch.x, size, T);
       return optimizer.minimize(() => batchNll(model.logits(x, true), batch.y), true, varList)!;
     });
     const value = (await loss.data())[0]!;

@@ -10,6 +10,7 @@ import { tf } from '../tf.ts';
 import { initBackend } from '../backend.ts';
 import { tokenizeShakespeare } from '../data/tinyshakespeare.ts';
 import { decodeCheckpoint } from '../checkpoint.ts';
+import { tokenTensor } from '../kernels/embedding.ts';
 import { batchNll } from '../loss.ts';
 import { buildModel } from '../models/index.ts';
 import { createRng } from '../rng.ts';
@@ -60,7 +61,7 @@ function batch(spec: ExperimentSpec) {
   const x = Int32Array.from({ length: B * T }, (_, i) => (i * 7 + 3) % V);
   const allTokens = spec.training.objective === 'all-tokens';
   const y = Int32Array.from({ length: allTokens ? B * T : B }, (_, i) => (i * 5 + 1) % V);
-  return { x: () => tf.tensor2d(x, [B, T], 'int32'), y };
+  return { x: () => tokenTensor(x, B, T), y };
 }
 
 /** The first step's loss and gradients, then the losses of `steps` Adam steps; dropout on (masks drawn in JS). */

@@ -4,6 +4,11 @@
 // navigator.gpu exists (so it does not register its own factory, which would ask Dawn for an adapter of its
 // choosing), then a factory of ours on the adapter we inspected and accepted.
 import { tf } from '../tf.ts';
+import { registerWebgpuDropout } from '../kernels/dropout.ts';
+import { registerWebgpuEmbeddingGrad } from '../kernels/embedding.ts';
+
+/** tfjs-backend-webgpu's MatMulProgramType.MatMulPackedProgram (webgpu_util.ts; the enum is not exported). */
+const MATMUL_PACKED = 3;
 
 /** What Dawn says about its adapter (GPUAdapterInfo), as recorded with every result. */
 export interface AdapterFacts {
@@ -83,6 +88,11 @@ async function load(opts: WebgpuOptions): Promise<WebgpuBackend> {
   exposeNavigatorGpu(gpuApi);
   const device = await adapter.requestDevice(deviceDescriptor(adapter));
   tf.registerBackend('webgpu', () => new WebGPUBackend(device as never, adapter.info as never), 3);
+  registerWebgpuDropout();
+  registerWebgpuEmbeddingGrad();
+  // tfjs picks a split-K product (atomic adds: the sum's order varies run to run) for small outputs with a long
+  // inner dimension, e.g. a narrow layer's weight gradient; the tiled product is deterministic at every shape.
+  tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', MATMUL_PACKED);
   return { adapter: facts, gpu: !isSoftwareAdapter(facts) };
 }
 

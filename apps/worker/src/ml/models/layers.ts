@@ -5,10 +5,11 @@ import type { Rng } from '../rng.ts';
 import { Params, applyDense, type Dense } from './params.ts';
 import { fusedAttentionFits, fusedCausalAttention } from '../kernels/causal-attention.ts';
 import { fusedLayerNorm, fusedLayerNormFits } from '../kernels/layer-norm.ts';
+import { dropoutDraw, dropoutMask, hashDropout, type DropoutDraw } from '../kernels/dropout.ts';
 
 /**
  * slmlab's fused formulations (on wasm: fused causal-attention and LayerNorm kernels; elsewhere a hand-written
- * LayerNorm gradient; JS dropout masks, sliced q/k/v weights) are on by default. Off gives the idiomatic tfjs
+ * LayerNorm gradient; hashed dropout masks, on the GPU on webgpu; sliced q/k/v weights) are on by default. Off gives the idiomatic tfjs
  * formulation of the same maths (tf.moments, tf.dropout, tf.split), which `npm run bench:train` uses as part of
  * its stock-TensorFlow.js baseline.
  */
@@ -57,20 +58,19 @@ export function layerNorm(x: tf.Tensor, n: Norm): tf.Tensor {
 }
 
 /**
- * Inverted dropout. The mask is drawn in JS from `rng` (scaled keep-mask in one pass, one multiply), which is
- * both repeatable for a training seed and far cheaper on wasm than randomUniform + compare + cast + divide.
+ * Inverted dropout. Each call draws one key from `rng`; the mask is a hash of (key, index) (kernels/dropout.ts),
+ * so a training seed gives the same masks on every backend, computed on the GPU on webgpu and in one JS pass
+ * elsewhere — far cheaper on wasm than randomUniform + compare + cast + divide.
  */
 export function dropout(x: tf.Tensor, rate: number, training: boolean, rng: Rng): tf.Tensor {
   if (!training || rate <= 0) return x;
   if (!fused) return tf.dropout(x, rate, undefined, rng.int(2 ** 31));
-  return tf.mul(x, dropoutMask(x.shape, rate, rng));
+  return hashDropout(x, drawDropout(rate, rng));
 }
 
-/** Inverted-dropout keep-mask: 0 or 1 / (1 − rate) per entry, drawn from `rng`. */
-function dropoutMask(shape: number[], rate: number, rng: Rng): tf.Tensor {
-  const mask = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  rng.fillDropoutMask(mask, rate, 1 / (1 - rate));
-  return tf.tensor(mask, shape, 'float32');
+/** One dropout draw: a 32-bit key from `rng` (next() is a u32 / 2³², so this is that u32 exactly). */
+function drawDropout(rate: number, rng: Rng): DropoutDraw {
+  return dropoutDraw(rng.int(2 ** 32), rate);
 }
 
 /**
@@ -116,7 +116,8 @@ export function causalAttention(
 ): tf.Tensor4D {
   const [B, H, T, hd] = q.shape;
   if (fused && fusedAttentionFits(T, hd)) {
-    const mask = training && attnDropout > 0 ? dropoutMask([B, H, T, T], attnDropout, rng) : undefined;
+    const draw = training && attnDropout > 0 ? drawDropout(attnDropout, rng) : undefined;
+    const mask = draw && tf.tensor(dropoutMask(B * H * T * T, draw), [B, H, T, T], 'float32');
     return fusedCausalAttention(q, k, v, 1 / Math.sqrt(hd), mask);
   }
   const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hd)), causalMask(T)); // [B, H, T, T]

@@ -3,6 +3,7 @@ import { tf } from '../tf.ts';
 import type { Rng } from '../rng.ts';
 import type { LanguageModel } from './model.ts';
 import { Params, applyDense } from './params.ts';
+import { embed } from '../kernels/embedding.ts';
 
 export interface LinearConfig {
   vocabSize: number;
@@ -21,7 +22,7 @@ export function linearModel(cfg: LinearConfig, rng: Rng): LanguageModel {
     objective: 'last-token',
     logits(tokens) {
       const [B] = tokens.shape;
-      const e = tf.gather(tokEmb, tokens); // [B, T, d]
+      const e = embed(tokEmb, tokens); // [B, T, d]
       return tf.reshape(applyDense(tf.reshape(e, [B, T * d]), head), [B, 1, V]); // [B, 1, V]
     },
   };

@@ -4,6 +4,7 @@ import type { Rng } from '../rng.ts';
 import { dropout } from './layers.ts';
 import type { LanguageModel } from './model.ts';
 import { Params, applyDense } from './params.ts';
+import { embed } from '../kernels/embedding.ts';
 
 export interface MlpConfig {
   vocabSize: number;
@@ -26,7 +27,7 @@ export function mlpModel(cfg: MlpConfig, rng: Rng, dropoutRng: Rng): LanguageMod
     objective: 'last-token',
     logits(tokens, training) {
       const [B] = tokens.shape;
-      let x: tf.Tensor = tf.reshape(tf.gather(tokEmb, tokens), [B, T * d]); // [B, T·d]
+      let x: tf.Tensor = tf.reshape(embed(tokEmb, tokens), [B, T * d]); // [B, T·d]
       for (const layer of layers) x = dropout(tf.relu(applyDense(x, layer)), cfg.dropout, training, dropoutRng);
       return tf.reshape(applyDense(x, head), [B, 1, V]); // [B, 1, V]
     },

@@ -11,6 +11,7 @@ import {
 import type { LanguageModel, Objective } from './model.ts';
 import { Params, applyDense, type Dense } from './params.ts';
 import { applyRope } from './rope.ts';
+import { embed } from '../kernels/embedding.ts';
 
 export interface TransformerConfig {
   vocabSize: number;
@@ -62,7 +63,7 @@ export function transformerModel(c: TransformerConfig, rng: Rng, dropoutRng: Rng
     objective: c.objective,
     logits(tokens, training) {
       const [B, T] = tokens.shape;
-      let x = tf.gather(tokEmb, tokens) as tf.Tensor3D; // [B, T, d]
+      let x = embed(tokEmb, tokens) as tf.Tensor3D; // [B, T, d]
       if (posEmb) x = tf.add(x, tf.slice(posEmb, [0, 0], [T, c.dModel]));
       for (const b of blocks) x = applyBlock(x, b, c, training, dropoutRng);
       // last-token: only the final position feeds the head (the study's LayerNorm on the last position).

@@ -1,0 +1,106 @@
+// Inverted dropout from a counter-based hash: element i of a mask drawn with key k is kept iff a 16-bit half of
+// mix32(mix32(i >> 1) ^ k) is ≥ ⌈rate · 65536⌉ (two elements per hash). Each element is a pure function of
+// (k, i), so every backend draws the same mask: JS fills it on cpu and wasm (the fused attention kernel takes
+// it as an input), and a WGSL kernel computes it on the GPU from the key alone — no mask of tens of MB drawn in
+// JS and uploaded every step (the study's transformer has ~60 MiB of them a step), and the backward pass
+// recomputes it instead of keeping it.
+import { tf } from '../tf.ts';
+
+/** A dropout draw: the hash key, P(drop) as a 16-bit threshold, and 1 / (1 − rate). */
+export interface DropoutDraw {
+  key: number;
+  threshold: number;
+  scale: number;
+}
+
+export function dropoutDraw(key: number, rate: number): DropoutDraw {
+  return { key: key >>> 0, threshold: Math.ceil(rate * 65536), scale: 1 / (1 - rate) };
+}
+
+/** lowbias32 (Chris Wellons' integer hash): a bijection on u32 with low bias, cheap in JS and WGSL alike. */
+function mix32(v: number): number {
+  let x = v >>> 0;
+  x = Math.imul(x ^ (x >>> 16), 0x7feb352d);
+  x = Math.imul(x ^ (x >>> 15), 0x846ca68b);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/** The mask of `draw` for `size` elements: `scale` where kept, 0 where dropped. */
+export function dropoutMask(size: number, draw: DropoutDraw): Float32Array {
+  const out = new Float32Array(size);
+  const { key, threshold, scale } = draw;
+  for (let j = 0, i = 0; i < size; j++, i += 2) {
+    const h = mix32(mix32(j) ^ key);
+    out[i] = (h & 0xffff) >= threshold ? scale : 0;
+    if (i + 1 < size) out[i + 1] = h >>> 16 >= threshold ? scale : 0;
+  }
+  return out;
+}
+
+const KERNEL = 'SlmlabHashDropout';
+
+const WGSL = `
+  fn mix32(v : u32) -> u32 {
+    var x = v;
+    x = (x ^ (x >> 16u)) * 0x7feb352du;
+    x = (x ^ (x >> 15u)) * 0x846ca68bu;
+    return x ^ (x >> 16u);
+  }
+  fn main(index : i32) {
+    if (index < uniforms.size) {
+      let h = mix32(mix32(u32(index) >> 1u) ^ uniforms.key);
+      let half = select(h & 0xffffu, h >> 16u, (index & 1) == 1);
+      // x · scale or x · 0, as the JS mask multiplies (so a negative x dropped is −0 here too)
+      setOutputAtIndex(index, getAByOutputIndex(index) * select(0.0, uniforms.scale, half >= uniforms.threshold));
+    }
+  }`;
+
+interface WebgpuBackendLike {
+  runWebGPUProgram(program: object, inputs: tf.TensorInfo[], dtype: tf.DataType, uniforms: { type: string; data: number[] }[]): tf.TensorInfo;
+}
+
+/** x ⊙ mask(draw) in one pass on the GPU (tfjs-backend-webgpu's program interface, flat layout as UnaryOpProgram). */
+export function registerWebgpuDropout(): void {
+  if (tf.getKernel(KERNEL, 'webgpu')) return;
+  tf.registerKernel({
+    kernelName: KERNEL,
+    backendName: 'webgpu',
+    kernelFunc: (({ inputs, backend, attrs }: { inputs: { x: tf.TensorInfo }; backend: WebgpuBackendLike; attrs: DropoutDraw }) => {
+      const shape = inputs.x.shape;
+      const size = shape.reduce((a, b) => a * b, 1);
+      const program = {
+        variableNames: ['A'],
+        outputShape: shape,
+        size: true,
+        workgroupSize: [128, 1, 1],
+        dispatchLayout: { x: shape.map((_, i) => i) },
+        dispatch: [Math.ceil(size / 128), 1, 1],
+        uniforms: 'key : u32, threshold : u32, scale : f32,',
+        shaderKey: 'slmlab_hash_dropout',
+        getUserCode: () => WGSL,
+      };
+      const uniforms = [
+        { type: 'uint32', data: [attrs.key] },
+        { type: 'uint32', data: [attrs.threshold] },
+        { type: 'float32', data: [attrs.scale] },
+      ];
+      return backend.runWebGPUProgram(program, [inputs.x], 'float32', uniforms);
+    }) as unknown as tf.KernelFunc,
+  });
+}
+
+const runKernel = (x: tf.Tensor, draw: DropoutDraw) =>
+  tf.engine().runKernel(KERNEL, { x }, draw as unknown as tf.NamedAttrMap) as tf.Tensor;
+
+/**
+ * x ⊙ mask(draw). On the GPU, one kernel each way (the gradient dy ⊙ mask(draw) recomputes the mask from the
+ * key); elsewhere the JS mask times x, which autodiff differentiates with the mask it keeps.
+ */
+export function hashDropout(x: tf.Tensor, draw: DropoutDraw): tf.Tensor {
+  if (!tf.getKernel(KERNEL, tf.getBackend())) return tf.mul(x, tf.tensor(dropoutMask(x.size, draw), x.shape, 'float32'));
+  const op = tf.customGrad((...args: unknown[]) => {
+    const [input] = args as [tf.Tensor];
+    return { value: runKernel(input, draw), gradFunc: (dy: tf.Tensor) => [runKernel(dy, draw)] };
+  });
+  return op(x);
+}
