@@ -161,3 +161,18 @@ test('a training state written on wasm resumes on webgpu: its tensors arrive bit
   assertClose(onWebgpu.epochs.map((e) => e.valNll), onWasm.epochs.map((e) => e.valNll), 'validation NLL by epoch', 1e-3);
   assertClose([onWebgpu.testNll], [onWasm.testNll], 'test NLL', 1e-3);
 });
+
+test('a product with a small output and a long inner dimension repeats bit for bit (no split-K atomics)', async () => {
+  await use('webgpu');
+  // Xᵀ·dY of a narrow layer: [16, 8192]·[8192, 16], which tfjs would split along the inner dimension.
+  const a = tf.tensor2d(Float32Array.from({ length: 16 * 8192 }, (_, i) => Math.sin(i * 0.1)), [16, 8192]);
+  const b = tf.tensor2d(Float32Array.from({ length: 8192 * 16 }, (_, i) => Math.cos(i * 0.7)), [8192, 16]);
+  const runs: Float32Array[] = [];
+  for (let i = 0; i < 4; i++) {
+    const c = tf.matMul(a, b);
+    runs.push((await c.data()) as Float32Array);
+    c.dispose();
+  }
+  tf.dispose([a, b]);
+  for (const r of runs.slice(1)) assert.deepEqual(r, runs[0]);
+});
