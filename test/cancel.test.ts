@@ -114,7 +114,7 @@ test("a run whose worker died after a cancel request is cancelled by the next wo
   const spec = parseSpec({ ...TINY, name: 'cancel e2e: orphan' });
   const id = randomUUID();
   created.push(id);
-  await repo.create(id, spec, estimateCost(spec), { specHash: specHash(spec) });
+  await repo.create(id, spec, estimateCost(spec), { specHash: specHash(spec), dedup: false });
   await repo.claim(id, { workerId: 'dead-worker', backend: 'wasm', device: 'cpu' }, 60);
   await repo.requestCancel(id);
   await app.queue.add(TRAIN_JOB, { experimentId: id, spec }, { jobId: id });

@@ -21,6 +21,8 @@ import { metricRoutes } from './routes/metrics.ts';
 import { sweepRoutes } from './routes/sweeps.ts';
 import { limitsFromConfig } from './services/limits.ts';
 import { validatorCompiler } from './validation.ts';
+import { InvalidJsonError } from './http-errors.ts';
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from './input-rules.ts';
 
 /** Not scoped, so that the instance it is registered on carries its decorators (db, queue): tests use them. */
 export const app: FastifyPluginAsync<{ config: ApiConfig }> = shared('slmlab-api', async (fastify, { config }) => {
@@ -55,6 +57,28 @@ export function buildApp({ config, logger = false }: BuildAppOptions): FastifyIn
   // A JSON API: without this, text/plain bodies would be parsed as strings and fail validation (400)
   // instead of being refused as an unsupported media type (415).
   fastify.removeContentTypeParser('text/plain');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
   fastify.register(app, { config });
   return fastify;
+}
+
+/**
+ * JSON.parse, bounded: nesting is counted before parsing (recursive code downstream must not overflow), and
+ * keys such as `__proto__` are left as plain data for validation to refuse with their path (input-rules.ts).
+ */
+function parseJsonBody(text: string): unknown {
+  if (text.trim() === '') throw new InvalidJsonError('the body is empty; send a JSON document (content-type: application/json)');
+  if (jsonDepthExceeds(text)) throw new InvalidJsonError(`the body is JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new InvalidJsonError(`the body is not valid JSON: ${(err as Error).message}`);
+  }
 }

@@ -11,6 +11,13 @@ export class InvalidRequestError extends SlmlabError {
   }
 }
 
+/** A body that is not JSON, is empty, or nests deeper than input-rules.ts allows. */
+export class InvalidJsonError extends SlmlabError {
+  constructor(message: string) {
+    super('invalid_json', message);
+  }
+}
+
 /** A dependency (PostgreSQL, Redis) could not do its part: the same request may succeed later. */
 export class UnavailableError extends SlmlabError {
   constructor(message: string, opts: { cause?: unknown } = {}) {

@@ -101,16 +101,16 @@ export const TrainingSettings = Type.Object(
       description: "last-token: one target per window (the study); all-tokens: every position predicts its next token",
     }),
     trainTokens: Type.Optional(
-      Type.Integer({ minimum: 2, description: 'train on the first N tokens of the train split only (the study, word level: 80,000)' }),
+      Type.Integer({ minimum: 2, maximum: 1e9, description: 'train on the first N tokens of the train split only (the study, word level: 80,000)' }),
     ),
     evalTokens: Type.Optional(
-      Type.Integer({ minimum: 2, description: 'evaluate on the first N tokens of valid and test only (word level: 20,000)' }),
+      Type.Integer({ minimum: 2, maximum: 1e9, description: 'evaluate on the first N tokens of valid and test only (word level: 20,000)' }),
     ),
     maxWallSeconds: Type.Optional(
       Type.Number({ minimum: 1, maximum: 30 * 24 * 3600, description: 'budget: fail the run once training has taken this long' }),
     ),
     maxTrainFlops: Type.Optional(
-      Type.Number({ minimum: 1, description: "budget: fail the run once training has spent this many FLOPs (the cost model's faithful count)" }),
+      Type.Number({ minimum: 1, maximum: 1e24, description: "budget: fail the run once training has spent this many FLOPs (the cost model's faithful count)" }),
     ),
   },
   { additionalProperties: false, default: {} },

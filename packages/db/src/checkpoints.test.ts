@@ -18,7 +18,7 @@ async function newExperiment() {
   const spec = parseSpec({ dataset: 'tinyshakespeare', model: { kind: 'linear', contextLength: 8 } });
   const id = randomUUID();
   ids.push(id);
-  await experimentsRepo(db).create(id, spec, estimateCost(spec), { specHash: specHash(spec) });
+  await experimentsRepo(db).create(id, spec, estimateCost(spec), { specHash: specHash(spec), dedup: false });
   return id;
 }
 

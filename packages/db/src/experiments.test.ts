@@ -17,7 +17,7 @@ async function newExperiment() {
   const spec = parseSpec({ dataset: 'tinyshakespeare', model: { kind: 'linear', contextLength: 8 } });
   const id = randomUUID();
   ids.push(id);
-  await repo.create(id, spec, estimateCost(spec), { specHash: specHash(spec) });
+  await repo.create(id, spec, estimateCost(spec), { specHash: specHash(spec), dedup: false });
   return id;
 }
 
@@ -100,11 +100,11 @@ test('submission keys: a live experiment is found by spec hash, a failed or canc
   const key = `key-${randomUUID()}`;
   const id = randomUUID();
   ids.push(id);
-  await repo.create(id, spec, estimateCost(spec), { specHash: hash, idempotencyKey: key });
+  await repo.create(id, spec, estimateCost(spec), { specHash: hash, idempotencyKey: key, dedup: false });
   assert.equal((await repo.liveBySpecHash(hash))?.id, id);
   assert.equal((await repo.byIdempotencyKey(key))?.id, id);
   await repo.cancelQueued(id);
   assert.equal(await repo.liveBySpecHash(hash), null);
   const again = randomUUID();
-  await assert.rejects(repo.create(again, spec, estimateCost(spec), { specHash: hash, idempotencyKey: key }), { code: 'P2002' });
+  await assert.rejects(repo.create(again, spec, estimateCost(spec), { specHash: hash, idempotencyKey: key, dedup: false }), { code: 'P2002' });
 });

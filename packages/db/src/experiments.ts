@@ -24,6 +24,8 @@ export interface RunResult {
 export interface SubmissionKeys {
   specHash: string;
   idempotencyKey?: string;
+  /** Take part in deduplication by spec (false for ?force=true): a live twin makes the insert fail (P2002). */
+  dedup: boolean;
 }
 
 /** States a cancel can still act on; the others are final. */
@@ -36,6 +38,7 @@ export function experimentsRepo(db: Db) {
         data: {
           id,
           specHash: keys.specHash,
+          dedupHash: keys.dedup ? keys.specHash : null,
           idempotencyKey: keys.idempotencyKey ?? null,
           name: spec.name ?? null,
           specVersion: spec.specVersion,

@@ -45,7 +45,7 @@ before(async () => {
   url.port = String(port);
   viaProxy = createDb(url.toString());
   const spec = parseSpec({ dataset: 'tinyshakespeare', model: { kind: 'linear', contextLength: 8 } });
-  await experimentsRepo(direct).create(id, spec, estimateCost(spec), { specHash: specHash(spec) });
+  await experimentsRepo(direct).create(id, spec, estimateCost(spec), { specHash: specHash(spec), dedup: false });
 });
 
 after(async () => {
@@ -72,6 +72,6 @@ test('an error that is not an outage is not retried', async () => {
   const retries: number[] = [];
   const repo = withRetries(experimentsRepo(viaProxy), { baseDelayMs: 10, onRetry: (_e, n) => retries.push(n) });
   const spec = parseSpec({ dataset: 'tinyshakespeare', model: { kind: 'linear', contextLength: 8 } });
-  await assert.rejects(repo.create(id, spec, estimateCost(spec), { specHash: specHash(spec) })); // duplicate primary key
+  await assert.rejects(repo.create(id, spec, estimateCost(spec), { specHash: specHash(spec), dedup: false })); // duplicate primary key
   assert.deepEqual(retries, []);
 });

@@ -11,7 +11,7 @@ import {
   type Issue,
   type LimitBreach,
 } from '@slmlab/core';
-import { IdempotencyKeyReusedError, InvalidRequestError, UnavailableError } from '../http-errors.ts';
+import { IdempotencyKeyReusedError, InvalidJsonError, InvalidRequestError, UnavailableError } from '../http-errors.ts';
 import { shared } from './shared.ts';
 
 export interface ErrorBody {
@@ -50,6 +50,7 @@ export function errorResponse(err: unknown): [number, ErrorBody] {
   if (err instanceof InvalidSpecError || err instanceof InvalidRequestError) {
     return [400, errorBody(err.code, err.message, err.issues)];
   }
+  if (err instanceof InvalidJsonError) return [400, errorBody(err.code, err.message)];
   if (err instanceof NotFoundError) return [404, errorBody(err.code, err.message)];
   if (err instanceof ConflictError) return [409, { error: { code: err.code, message: err.message, status: err.status } }];
   if (err instanceof LimitExceededError) {

@@ -7,6 +7,8 @@ import { ExperimentSpec, type Issue } from '@slmlab/core';
 import { SEARCH_COLUMNS, type ColumnType, type FieldRef, type Filter, type FilterValue, type Op, type SearchColumn } from '@slmlab/db';
 import { InvalidRequestError } from '../http-errors.ts';
 import { STATUSES } from '../schemas.ts';
+import { isUuid } from '../ids.ts';
+import { MAX_JSON_DEPTH, inputIssues, jsonDepthExceeds } from '../input-rules.ts';
 
 const OPS: readonly Op[] = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'prefix'];
 const RANGES: readonly Op[] = ['lt', 'lte', 'gt', 'gte'];
@@ -16,7 +18,6 @@ const MAX_CONDITIONS = 200;
 const MAX_IN = 100;
 
 const ALIASES: Record<string, SearchColumn> = { params: 'paramCount' };
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -27,12 +28,15 @@ type FieldKind = { ref: FieldRef; type: ColumnType } | { ref: FieldRef; json: Se
 
 /** Parses ?where= (already URL-decoded by the query parser). Throws InvalidRequestError with every issue. */
 export function parseWhere(text: string): Filter {
+  if (jsonDepthExceeds(text)) throw new InvalidRequestError('querystring', [{ path: '/where', message: `nested deeper than ${MAX_JSON_DEPTH} levels` }]);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
     throw new InvalidRequestError('querystring', [{ path: '/where', message: `not JSON: ${(err as Error).message}` }]);
   }
+  const broken = inputIssues(raw, '/where');
+  if (broken.length) throw new InvalidRequestError('querystring', broken);
   const ctx = { issues: [] as Issue[], conditions: 0 };
   const filter = parseNode(raw, '/where', 0, ctx);
   if (ctx.issues.length || !filter) throw new InvalidRequestError('querystring', ctx.issues);
@@ -125,7 +129,7 @@ function checkScalar(field: FieldKind, op: Op, v: unknown, path: string, ctx: Ct
     case 'status':
       return STATUSES.includes(v as never) ? (v as string) : issue(ctx, path, `must be one of ${STATUSES.join(', ')}`);
     case 'uuid':
-      return typeof v === 'string' && UUID.test(v) ? v : issue(ctx, path, 'must be a uuid');
+      return typeof v === 'string' && isUuid(v) ? v : issue(ctx, path, 'must be a uuid');
     case 'date': {
       const d = typeof v === 'string' && ISO_DATE.test(v) ? new Date(v) : undefined;
       return d && !Number.isNaN(d.getTime()) ? d : issue(ctx, path, 'must be an ISO 8601 date-time');

@@ -1,14 +1,15 @@
 // The work behind search (GET /v1/experiments), curves, the frontier and compare-at-equal-compute.
 // SQL lives in packages/db/src/search.ts; the filter language in search-filter.ts; curve arithmetic in search-curves.ts.
 import { NotFoundError } from '@slmlab/core';
-import { curveRows, downsampledCurve, frontier, searchPage, type Db, type Experiment, type Filter, type SearchColumn } from '@slmlab/db';
+import { SEARCH_COLUMNS, curveRows, downsampledCurve, frontier, searchPage, type Db, type Experiment, type Filter, type SearchColumn } from '@slmlab/db';
 import { InvalidRequestError } from '../http-errors.ts';
 import type { ExperimentPage } from '../schemas.ts';
-import { decodeSearchCursor, encodeSearchCursor } from '../search-cursor.ts';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
 import type { CompareQuery, Comparison, Curve, CurveQuery, Frontier, FrontierQuery, SearchQuery } from '../search-schemas.ts';
 import { summaryView } from '../views.ts';
 import { flopsPerToken, interpolate, xOf, type Axis } from './search-curves.ts';
 import { parseWhere } from './search-filter.ts';
+import { isUuid } from '../ids.ts';
 
 const FRONTIER_COLUMNS: Record<FrontierQuery['x'], SearchColumn> = {
   flops: 'flopsTrain',
@@ -20,7 +21,6 @@ const FRONTIER_COLUMNS: Record<FrontierQuery['x'], SearchColumn> = {
 
 const MAX_COMPARE_IDS = 50;
 const MAX_COMPARE_VALUES = 100;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type FilterParams = Pick<SearchQuery, 'dataset' | 'modelKind' | 'sweep' | 'where'> & { status?: SearchQuery['status'] };
 
@@ -49,12 +49,12 @@ export function searchService(db: Db) {
     /** One page in sort order; one row more than asked tells whether a next page exists. */
     async list(q: SearchQuery): Promise<ExperimentPage> {
       const sort = { sort: q.sort, order: q.order };
-      const after = q.cursor === undefined ? undefined : decodeSearchCursor(q.cursor, sort);
+      const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, sort, SEARCH_COLUMNS[q.sort].type === 'date' ? 'date' : 'number');
       const rows = await searchPage(db, { filter: filterOf(q), ...sort, limit: q.limit + 1, after });
       const page = rows.slice(0, q.limit);
       const last = page.at(-1);
       const more = rows.length > q.limit && last;
-      return { items: page.map(summaryView), nextCursor: more ? encodeSearchCursor(sort, last[q.sort] as number | Date | null, last.id) : null };
+      return { items: page.map(summaryView), nextCursor: more ? encodeCursor(sort, last[q.sort] as number | Date | null, last.id) : null };
     },
 
     async curve(id: string, q: CurveQuery): Promise<Curve> {
@@ -75,7 +75,7 @@ export function searchService(db: Db) {
     },
 
     async compare(q: CompareQuery): Promise<Comparison> {
-      const ids = splitList(q.ids, '/ids', MAX_COMPARE_IDS, (s) => (UUID.test(s) ? s : undefined), 'must be an experiment id (uuid)');
+      const ids = splitList(q.ids, '/ids', MAX_COMPARE_IDS, (s) => (isUuid(s) ? s : undefined), 'must be an experiment id (uuid)');
       const values = splitList(q.value, '/value', MAX_COMPARE_VALUES, toNumber, 'must be a number');
       const items = [];
       for (const id of ids) {

@@ -45,11 +45,14 @@ export async function submit(deps: ExperimentServiceDeps, spec: ExperimentSpec, 
   const id = randomUUID();
   let row: Experiment;
   try {
-    row = await deps.experiments.create(id, spec, estimateCost(spec), { specHash: hash, idempotencyKey: key });
+    row = await deps.experiments.create(id, spec, estimateCost(spec), { specHash: hash, idempotencyKey: key, dedup: !opts.force });
   } catch (err) {
-    // Two requests with one new key at once: the loser answers with what the winner created.
-    const winner = key !== undefined && isUniqueViolation(err) ? await deps.experiments.byIdempotencyKey(key) : null;
-    if (winner && key !== undefined) return { row: sameRequest(winner, spec, key), created: false };
+    // Two requests with one new key, or one spec, at once: the loser answers with what the winner created.
+    if (!isUniqueViolation(err)) throw err;
+    const byKey = key === undefined ? null : await deps.experiments.byIdempotencyKey(key);
+    if (byKey && key !== undefined) return { row: sameRequest(byKey, spec, key), created: false };
+    const bySpec = opts.force ? null : await deps.experiments.liveBySpecHash(hash);
+    if (bySpec) return { row: bySpec, created: false };
     throw err;
   }
   await enqueueOrFail(deps, { experimentId: id, spec });

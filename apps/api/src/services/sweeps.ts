@@ -18,6 +18,9 @@ export interface SweepServiceDeps {
   maxCells: number;
 }
 
+/** The order of the sweep list. */
+const NEWEST_FIRST = { sort: 'createdAt', order: 'desc' } as const;
+
 /** Cells submitted at once: enough to overlap round trips, few enough not to hog the database pool. */
 const SUBMIT_CONCURRENCY = 8;
 
@@ -64,13 +67,13 @@ export function sweepService(deps: SweepServiceDeps) {
     get: async (id: string): Promise<SweepDetail> => sweepDetailView(await load(id)),
 
     async list(query: { limit: number; cursor?: string }): Promise<SweepPage> {
-      const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-      const rows = await sweeps.list({ limit: query.limit + 1, after });
+      const key = query.cursor === undefined ? undefined : decodeCursor(query.cursor, NEWEST_FIRST, 'date');
+      const rows = await sweeps.list({ limit: query.limit + 1, after: key && { createdAt: key.value as Date, id: key.id } });
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
       return {
         items: page.map(({ cells, ...s }) => sweepSummaryView(s, cells.map((c) => c.experiment.status))),
-        nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+        nextCursor: rows.length > query.limit && last ? encodeCursor(NEWEST_FIRST, last.createdAt, last.id) : null,
       };
     },
 
