@@ -28,28 +28,39 @@ export interface SubmissionKeys {
   dedup: boolean;
 }
 
+/** A queued experiment about to be stored: its id, resolved spec, cost estimate and identity keys. */
+export interface NewExperiment {
+  id: string;
+  spec: ExperimentSpec;
+  cost: CostEstimate;
+  keys: SubmissionKeys;
+}
+
+/** The row of a new experiment (experimentsRepo.create, and sweeps' cells created with their sweep). */
+export function experimentData({ id, spec, cost, keys }: NewExperiment) {
+  return {
+    id,
+    specHash: keys.specHash,
+    dedupHash: keys.dedup ? keys.specHash : null,
+    idempotencyKey: keys.idempotencyKey ?? null,
+    name: spec.name ?? null,
+    specVersion: spec.specVersion,
+    spec: spec as object,
+    dataset: spec.dataset,
+    modelKind: spec.model.kind,
+    paramCount: cost.params,
+    flopsStudy: cost.flopsStudy,
+    flopsTrain: cost.flopsTrain,
+  };
+}
+
 /** States a cancel can still act on; the others are final. */
 const CANCELLABLE: ExperimentStatus[] = ['queued', 'running'];
 
 export function experimentsRepo(db: Db) {
   return {
     create(id: string, spec: ExperimentSpec, cost: CostEstimate, keys: SubmissionKeys) {
-      return db.experiment.create({
-        data: {
-          id,
-          specHash: keys.specHash,
-          dedupHash: keys.dedup ? keys.specHash : null,
-          idempotencyKey: keys.idempotencyKey ?? null,
-          name: spec.name ?? null,
-          specVersion: spec.specVersion,
-          spec: spec as object,
-          dataset: spec.dataset,
-          modelKind: spec.model.kind,
-          paramCount: cost.params,
-          flopsStudy: cost.flopsStudy,
-          flopsTrain: cost.flopsTrain,
-        },
-      });
+      return db.experiment.create({ data: experimentData({ id, spec, cost, keys }) });
     },
 
     get(id: string) {

@@ -1,6 +1,7 @@
 // Repository for sweeps and their cells. A cell links a sweep to the experiment that runs it now; experiments are
 // deduplicated by spec hash, so one experiment may be a cell of several sweeps.
 import type { Db } from './client.ts';
+import { experimentData, type NewExperiment } from './experiments.ts';
 import type { Prisma, Sweep, SweepCell } from './generated/client.ts';
 
 export type { Sweep, SweepCell };
@@ -39,12 +40,18 @@ export function sweepsRepo(db: Db) {
     });
 
   return {
-    /** The sweep and its cells in one transaction: a sweep is never seen without its cells. */
-    create(s: NewSweep) {
+    /**
+     * The sweep, its cells and the cells' new experiments in one transaction: a sweep is never seen without its
+     * cells, and a failure anywhere stores none of it (cells of experiments that existed before point at them).
+     */
+    create(s: NewSweep, experiments: NewExperiment[] = []) {
       const { cells, ...sweep } = s;
-      return db.sweep.create({
-        data: { ...sweep, cells: { create: cells.map((c, index) => ({ index, experimentId: c.experimentId, axes: c.axes })) } },
-      });
+      return db.$transaction([
+        db.experiment.createMany({ data: experiments.map(experimentData) }),
+        db.sweep.create({
+          data: { ...sweep, cells: { create: cells.map((c, index) => ({ index, experimentId: c.experimentId, axes: c.axes })) } },
+        }),
+      ]);
     },
 
     /** With its cells in order, each with its current experiment. */

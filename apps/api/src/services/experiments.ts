@@ -8,7 +8,7 @@ import type { ExperimentDetail } from '../schemas.ts';
 import { detailView, summaryView } from '../views.ts';
 import { cancel } from './cancel.ts';
 import type { SubmissionLimits } from './limits.ts';
-import { submit, type SubmitOptions } from './submit.ts';
+import { enqueueOrFail, submit, type SubmitOptions } from './submit.ts';
 
 export { TRAIN_JOB_OPTIONS } from './submit.ts';
 
@@ -26,6 +26,12 @@ export function experimentService(deps: ExperimentServiceDeps) {
   const { experiments, checkpoints } = deps;
   return {
     submit: (spec: ExperimentSpec, opts: SubmitOptions) => submit(deps, spec, opts),
+
+    /** Enqueues the job of an experiment stored as queued elsewhere (a sweep's new cells); marks it failed if it cannot. */
+    enqueueNew: (experimentId: string, spec: ExperimentSpec) => enqueueOrFail(deps, { experimentId, spec }),
+
+    /** The live experiment of a spec hash (not failed, not cancelled), which a new submission of it returns. */
+    live: (specHash: string) => experiments.liveBySpecHash(specHash),
 
     cancel: (id: string) => cancel(deps, id),
 

@@ -73,7 +73,7 @@ function isUniqueViolation(err: unknown): boolean {
  * A row that no job will ever run must not look accepted: when the job cannot be enqueued, the experiment is
  * marked failed with the reason and the client gets 503.
  */
-async function enqueueOrFail(deps: ExperimentServiceDeps, data: TrainJobData): Promise<void> {
+export async function enqueueOrFail(deps: ExperimentServiceDeps, data: TrainJobData): Promise<void> {
   try {
     await enqueue(deps.queue, data);
   } catch (err) {

@@ -1,8 +1,10 @@
-// The work behind routes/sweeps.ts. Every cell goes through the experiment service (spec-hash dedup, limits,
-// enqueue), so a sweep is only a named, grouped set of ordinary experiments.
+// The work behind routes/sweeps.ts. A sweep is a named, grouped set of ordinary experiments: its cells are
+// deduplicated by spec hash against live experiments as submissions are, checked against the same limits, and
+// enqueued the same way — but stored together with the sweep, in one transaction.
 import { randomUUID } from 'node:crypto';
-import { ConflictError, NotFoundError, type ExperimentSpec } from '@slmlab/core';
-import type { Experiment, SweepsRepo, SweepWithCells } from '@slmlab/db';
+import { ConflictError, NotFoundError, estimateCost, specHash, type ExperimentSpec } from '@slmlab/core';
+import type { NewExperiment, SweepsRepo, SweepWithCells } from '@slmlab/db';
+import { UnavailableError } from '../http-errors.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import type { CancelSweepResponse, RetryResponse, SweepBody, SweepDetail, SweepPage, SweepTable } from '../sweep-schemas.ts';
 import { splitSeed, sweepDetailView, sweepSummaryView } from '../sweep-views.ts';
@@ -21,8 +23,8 @@ export interface SweepServiceDeps {
 /** The order of the sweep list. */
 const NEWEST_FIRST = { sort: 'createdAt', order: 'desc' } as const;
 
-/** Cells submitted at once: enough to overlap round trips, few enough not to hog the database pool. */
-const SUBMIT_CONCURRENCY = 8;
+/** Cells looked up at once: enough to overlap round trips, few enough not to hog the database pool. */
+const LOOKUP_CONCURRENCY = 8;
 
 export function sweepService(deps: SweepServiceDeps) {
   const { sweeps, experiments } = deps;
@@ -36,32 +38,34 @@ export function sweepService(deps: SweepServiceDeps) {
   return {
     /**
      * A repost (same base, axes and seeds) returns the sweep that exists and submits nothing. Otherwise every cell
-     * is checked first (nothing is stored if one fails), then submitted, then the sweep is stored with its cells.
+     * is checked first, then the sweep, its cells and their new experiments are stored in one transaction (so a
+     * sweep is created whole or not at all), and only then are the new experiments' jobs enqueued.
      */
     async create(body: SweepBody): Promise<{ sweep: SweepDetail; created: boolean }> {
       const hash = sweepHash(body);
       const existing = await sweeps.bySpecHash(hash);
       if (existing) return { sweep: sweepDetailView(existing), created: false };
       const cells = expandSweep(body, deps.limits, deps.maxCells);
-      const rows = await submitAll(deps, cells);
       const id = randomUUID();
-      try {
-        await sweeps.create({
-          id,
-          name: body.name ?? null,
-          base: body.base,
-          axes: body.axes,
-          seeds: seedList(body.seeds),
-          specHash: hash,
-          cells: cells.map((c, i) => ({ experimentId: rows[i]!.id, axes: c.axes })),
-        });
-      } catch (err) {
-        // The same sweep posted twice at once: its cells deduplicated onto the same experiments; the first row wins.
-        const winner = isUniqueViolation(err) ? await sweeps.bySpecHash(hash) : null;
-        if (winner) return { sweep: sweepDetailView(winner), created: false };
-        throw err;
+      for (let attempt = 1; ; attempt++) {
+        const plan = await planCells(deps, cells);
+        try {
+          await sweeps.create(
+            { id, name: body.name ?? null, base: body.base, axes: body.axes, seeds: seedList(body.seeds), specHash: hash, cells: plan.map((p) => p.cell) },
+            plan.flatMap((p) => (p.fresh ? [p.fresh] : [])),
+          );
+        } catch (err) {
+          if (!isUniqueViolation(err)) throw err;
+          // The same sweep posted twice at once: the first row wins.
+          const winner = await sweeps.bySpecHash(hash);
+          if (winner) return { sweep: sweepDetailView(winner), created: false };
+          // A submission of one of its specs won the race for that experiment: plan again, taking it.
+          if (attempt < PLAN_ATTEMPTS) continue;
+          throw err;
+        }
+        await enqueueFresh(deps, id, plan);
+        return { sweep: sweepDetailView(await load(id)), created: true };
       }
-      return { sweep: sweepDetailView(await load(id)), created: true };
     },
 
     get: async (id: string): Promise<SweepDetail> => sweepDetailView(await load(id)),
@@ -120,13 +124,48 @@ export function sweepService(deps: SweepServiceDeps) {
   };
 }
 
-async function submitAll(deps: SweepServiceDeps, cells: CellSpec[]): Promise<Experiment[]> {
-  const rows: Experiment[] = [];
-  for (let i = 0; i < cells.length; i += SUBMIT_CONCURRENCY) {
-    const batch = cells.slice(i, i + SUBMIT_CONCURRENCY);
-    rows.push(...(await Promise.all(batch.map(async (c) => (await deps.experiments.submit(c.spec, { force: false })).row))));
+/** How often a sweep is planned again when a concurrent submission creates one of its cells' experiments. */
+const PLAN_ATTEMPTS = 3;
+
+interface CellPlan {
+  cell: { experimentId: string; axes: object };
+  /** Set when no live experiment has the cell's spec: the experiment to create with the sweep. */
+  fresh?: NewExperiment;
+}
+
+/** Each cell takes the live experiment of its spec (as a submission without force would) or a new one. */
+async function planCells(deps: SweepServiceDeps, cells: CellSpec[]): Promise<CellPlan[]> {
+  const plan: CellPlan[] = [];
+  for (let i = 0; i < cells.length; i += LOOKUP_CONCURRENCY) {
+    const batch = cells.slice(i, i + LOOKUP_CONCURRENCY);
+    plan.push(...(await Promise.all(batch.map((c) => planCell(deps, c)))));
   }
-  return rows;
+  return plan;
+}
+
+async function planCell(deps: SweepServiceDeps, c: CellSpec): Promise<CellPlan> {
+  const hash = specHash(c.spec);
+  const live = await deps.experiments.live(hash);
+  if (live) return { cell: { experimentId: live.id, axes: c.axes } };
+  const fresh = { id: randomUUID(), spec: c.spec, cost: estimateCost(c.spec), keys: { specHash: hash, dedup: true } };
+  return { cell: { experimentId: fresh.id, axes: c.axes }, fresh };
+}
+
+/** Enqueues every new cell; one the queue refused is marked failed (503 at the end: retry the sweep once it is back). */
+async function enqueueFresh(deps: SweepServiceDeps, sweepId: string, plan: CellPlan[]): Promise<void> {
+  let refused = 0;
+  for (const { fresh } of plan) {
+    if (!fresh) continue;
+    await deps.experiments.enqueueNew(fresh.id, fresh.spec).catch((err: unknown) => {
+      if (!(err instanceof UnavailableError)) throw err;
+      refused += 1;
+    });
+  }
+  if (refused > 0) {
+    throw new UnavailableError(
+      `the job queue is unavailable: ${refused} new cell(s) of sweep ${sweepId} were stored and marked failed; POST /v1/sweeps/${sweepId}/retry once it is back`,
+    );
+  }
 }
 
 function isUniqueViolation(err: unknown): boolean {
