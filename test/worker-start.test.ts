@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startProcess, stop, waitFor } from './helpers/stack.ts';
+import { closeTestApp, testApp } from '../apps/api/src/testing.ts';
 
 test('a worker that must have a GPU refuses to start without one, saying why', async () => {
   const worker = startProcess('worker', 'apps/worker/src/main.ts', { SLMLAB_REQUIRE_GPU: 'true', LOG_LEVEL: 'info' });
@@ -50,9 +51,25 @@ test('a worker with an invalid setting exits at once, naming the variable', asyn
   assert.match(worker.output(), /WORKER_CONCURRENCY: must be integer \(got "lots"\)/);
 });
 
-test('SIGTERM during start-up (backend set-up, peak measurement) still stops the worker cleanly', async () => {
-  const worker = startProcess('worker', 'apps/worker/src/main.ts', { LOG_LEVEL: 'info', SLMLAB_QUEUE_PREFIX: `start-early-${process.pid}` });
-  await waitFor('the worker to start', async () => (worker.output().includes('worker starting') ? true : undefined), 60_000, [worker]);
-  assert.ok(!worker.output().includes('waiting for jobs'), 'still starting when the signal comes');
-  assert.equal(await stop(worker), 0, worker.output());
+test('SIGTERM during start-up (backend set-up, peak measurement) stops the worker cleanly, and it takes no job', async () => {
+  const app = await testApp('start-early');
+  try {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/experiments?force=true',
+      payload: { name: 'start-up sigterm test', dataset: 'tinyshakespeare', model: { kind: 'linear', contextLength: 16 } },
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    const id: string = res.json().id;
+    const worker = startProcess('worker', 'apps/worker/src/main.ts', { LOG_LEVEL: 'info', SLMLAB_QUEUE_PREFIX: app.queue.opts.prefix! });
+    await waitFor('the worker to start', async () => (worker.output().includes('worker starting') ? true : undefined), 60_000, [worker]);
+    assert.ok(!worker.output().includes('waiting for jobs'), 'still starting when the signal comes');
+    assert.equal(await stop(worker), 0, worker.output());
+    assert.equal(await (await app.queue.getJob(id))?.getState(), 'waiting', 'the queued job was not taken');
+    const row = await app.db.experiment.findUniqueOrThrow({ where: { id } });
+    assert.deepEqual([row.status, row.attempts], ['queued', 0]);
+  } finally {
+    await app.db.experiment.deleteMany({ where: { name: 'start-up sigterm test' } });
+    await closeTestApp(app);
+  }
 });

@@ -22,7 +22,11 @@ async function main() {
   // Signal handlers first: a SIGTERM during start-up (loading tfjs takes seconds) must also stop cleanly,
   // closing whatever exists by then: the worker first (it waits for its running job), the database last.
   const open: { worker?: Worker; cancels?: { close(): Promise<unknown> }; db?: ReturnType<typeof createDb> } = {};
+  // Aborted by the first signal. A stopping worker takes no job, ever: the queue is only polled once start-up is
+  // over and no signal came, and a job it was handed anyway (a fetch in flight when the signal came) goes back.
+  const stopping = new AbortController();
   onShutdown(config, log, async () => {
+    stopping.abort(SHUTDOWN_REASON);
     // Running jobs stop at their next step, checkpoint and go back to the queue (train-experiment.ts).
     open.worker?.cancelAllJobs(SHUTDOWN_REASON);
     await open.worker?.close();
@@ -57,9 +61,12 @@ async function main() {
     trainer: trainerFor(sandbox, backend.name, backendOptions, loadCorpus),
     heartbeatTimeoutS: config.SLMLAB_HEARTBEAT_TIMEOUT_S,
     checkpointEvery: { steps: config.SLMLAB_CHECKPOINT_EVERY_STEPS, seconds: config.SLMLAB_CHECKPOINT_EVERY_SECONDS },
+    stopping: stopping.signal,
     log,
   });
+  if (stopping.signal.aborted) return; // a signal during start-up: nothing to poll
   const worker = new Worker(EXPERIMENT_QUEUE, processor, {
+    autorun: false, // polled from run() below, once everything it needs is open
     connection: redisOptions(config.REDIS_URL),
     prefix: config.SLMLAB_QUEUE_PREFIX,
     concurrency: config.WORKER_CONCURRENCY,
@@ -75,6 +82,8 @@ async function main() {
   }, log);
   open.cancels = cancels;
   await worker.waitUntilReady();
+  if (stopping.signal.aborted) return;
+  worker.run().catch((err: unknown) => log.error({ err }, 'the worker stopped polling'));
   log.info({ queue: EXPERIMENT_QUEUE, concurrency: config.WORKER_CONCURRENCY }, 'waiting for jobs');
 }
 

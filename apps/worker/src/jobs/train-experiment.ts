@@ -32,6 +32,8 @@ export interface TrainJobDeps {
   checkpointEvery: { steps: number; seconds: number };
   /** A running row without a heartbeat for this long has lost its worker (SLMLAB_HEARTBEAT_TIMEOUT_S). */
   heartbeatTimeoutS: number;
+  /** Aborted (reason SHUTDOWN_REASON) when the worker begins to stop: no job starts after that, running ones stop. */
+  stopping?: AbortSignal;
   log: Logger;
 }
 
@@ -42,7 +44,9 @@ export function trainExperimentProcessor(deps: TrainJobDeps) {
     const log = deps.log.child({ experimentId: id, jobId: job.id, attempt: job.attemptsMade + 1 });
     // Fallback for a cancel message this worker did not hear: the epoch hook aborts when the row asks for it.
     const requested = new AbortController();
-    const stop = signal ? AbortSignal.any([signal, requested.signal]) : requested.signal;
+    const stop = AbortSignal.any([signal, requested.signal, deps.stopping].filter((s) => s !== undefined));
+    // A job handed to a worker that is stopping (its fetch was in flight at the signal) goes back untouched.
+    if (deps.stopping?.aborted) return await handBack(job, token, log);
     try {
       return await run(job, deps, log, { signal: stop, abort: () => requested.abort('cancel requested') });
     } catch (err) {
@@ -138,6 +142,13 @@ async function requeue(job: Job<TrainJobData>, token: string | undefined, deps: 
   });
   await job.moveToWait(token);
   log.info('worker stopping: job checkpointed and returned to the queue');
+  throw new WaitingError();
+}
+
+/** The worker stopped before this job started: back to the queue, no attempt spent, the row untouched. */
+async function handBack(job: Job<TrainJobData>, token: string | undefined, log: Logger): Promise<never> {
+  await job.moveToWait(token);
+  log.info('worker stopping: job handed back to the queue untouched');
   throw new WaitingError();
 }
 
