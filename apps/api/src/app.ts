@@ -1,5 +1,6 @@
 // The application as a Fastify plugin (plugins, then routes), and buildApp, which gives it an instance.
 // server.ts boots it; tests call buildApp and app.inject().
+import http from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ApiConfig } from './config.ts';
@@ -42,7 +43,7 @@ export const app: FastifyPluginAsync<{ config: ApiConfig }> = shared('slmlab-api
   await fastify.register(frontierRoutes, { prefix: '/v1' });
   await fastify.register(compareRoutes, { prefix: '/v1' });
   await fastify.register(sweepRoutes, { prefix: '/v1', limits: limitsFromConfig(config) });
-  await fastify.register(eventRoutes, { prefix: '/v1', pollMs: 1000 });
+  await fastify.register(eventRoutes, { prefix: '/v1', pollMs: 1000, maxStreams: config.SLMLAB_MAX_EVENT_STREAMS });
 });
 
 export interface BuildAppOptions {
@@ -52,7 +53,14 @@ export interface BuildAppOptions {
 }
 
 export function buildApp({ config, logger = false }: BuildAppOptions): FastifyInstance {
-  const fastify = Fastify({ logger, bodyLimit: config.BODY_LIMIT_BYTES }).withTypeProvider<TypeBoxTypeProvider>();
+  const requestTimeout = Math.round(config.REQUEST_TIMEOUT_S * 1000);
+  const fastify = Fastify({
+    logger,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    // Node checks request timeouts every connectionsCheckingInterval (30 s by default): often enough for this one.
+    serverFactory: (handler) =>
+      http.createServer({ requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1000, requestTimeout) }, handler),
+  }).withTypeProvider<TypeBoxTypeProvider>();
   fastify.setValidatorCompiler(validatorCompiler);
   // A JSON API: without this, text/plain bodies would be parsed as strings and fail validation (400)
   // instead of being refused as an unsupported media type (415).

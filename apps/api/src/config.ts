@@ -9,6 +9,13 @@ export const ApiEnv = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   /** Larger request bodies are refused with 413 before they are parsed. */
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1, maximum: 100 * 1024 * 1024, default: 1024 * 1024 }),
+  /**
+   * A request (headers and body) not received in full within this many seconds is answered 408 and its
+   * connection closed: a client trickling a body must not hold a connection and a parser forever.
+   */
+  REQUEST_TIMEOUT_S: Type.Number({ exclusiveMinimum: 0, maximum: 3600, default: 30 }),
+  /** Server-sent event streams open at once (each polls PostgreSQL); one more is answered 503 with Retry-After. */
+  SLMLAB_MAX_EVENT_STREAMS: Type.Integer({ minimum: 1, maximum: 100_000, default: 200 }),
   // Submissions whose estimated cost (packages/core/src/cost.ts) exceeds one of these are refused with 422.
   SLMLAB_MAX_PARAMS: Type.Integer({ minimum: 1, default: 50_000_000 }),
   SLMLAB_MAX_TRAIN_FLOPS: Type.Number({ exclusiveMinimum: 0, default: 1e17 }),

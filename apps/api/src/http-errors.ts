@@ -25,6 +25,13 @@ export class UnavailableError extends SlmlabError {
   }
 }
 
+/** Every event stream this API process may hold is open (SLMLAB_MAX_EVENT_STREAMS). */
+export class TooManyStreamsError extends SlmlabError {
+  constructor(readonly limit: number) {
+    super('too_many_streams', `${limit} event streams are open, the most this server holds (SLMLAB_MAX_EVENT_STREAMS); retry later`, { retryable: true });
+  }
+}
+
 /** An Idempotency-Key came back with a different request than the one that first used it. */
 export class IdempotencyKeyReusedError extends SlmlabError {
   constructor(key: string, experimentId: string) {

@@ -109,11 +109,13 @@ describe('request errors', () => {
     assert.equal(res.json().error.code, 'invalid_json');
   });
 
-  test('a body that is not JSON is 415', async () => {
+  test('a body that is not JSON is 415, and the answer says what to send', async () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
       const res = await app.inject({ method: 'POST', url: '/v1/experiments', headers: { 'content-type': type }, payload: 'dataset=x' });
       assert.equal(res.statusCode, 415, type);
-      assert.deepEqual(res.json(), { error: { code: 'unsupported_media_type', message: 'Unsupported Media Type' } });
+      assert.deepEqual(res.json(), {
+        error: { code: 'unsupported_media_type', message: 'Unsupported Media Type; send the body as JSON, with content-type: application/json' },
+      });
     }
   });
 

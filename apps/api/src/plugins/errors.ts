@@ -11,7 +11,7 @@ import {
   type Issue,
   type LimitBreach,
 } from '@slmlab/core';
-import { IdempotencyKeyReusedError, InvalidJsonError, InvalidRequestError, UnavailableError } from '../http-errors.ts';
+import { IdempotencyKeyReusedError, InvalidJsonError, InvalidRequestError, TooManyStreamsError, UnavailableError } from '../http-errors.ts';
 import { shared } from './shared.ts';
 
 export interface ErrorBody {
@@ -29,6 +29,7 @@ export interface ErrorBody {
 export const errorsPlugin: FastifyPluginAsync = shared('errors', async (app) => {
   app.setErrorHandler((err, request, reply) => {
     const [status, body] = errorResponse(err);
+    if (err instanceof TooManyStreamsError) void reply.header('retry-after', '5');
     if (status === 503) request.log.warn({ err }, 'dependency unavailable');
     else if (status >= 500) request.log.error({ err }, 'request failed');
     return reply.code(status).send(body);
@@ -43,7 +44,6 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
   FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
 };
 
 export function errorResponse(err: unknown): [number, ErrorBody] {
@@ -57,13 +57,16 @@ export function errorResponse(err: unknown): [number, ErrorBody] {
     return [422, { error: { code: err.code, message: err.message, issues: err.issues, limits: err.limits } }];
   }
   if (err instanceof IdempotencyKeyReusedError) return [422, errorBody(err.code, err.message)];
-  if (err instanceof UnavailableError) return [503, errorBody(err.code, err.message)];
+  if (err instanceof UnavailableError || err instanceof TooManyStreamsError) return [503, errorBody(err.code, err.message)];
   if (isUnreachableError(err)) {
     return [503, errorBody('unavailable', 'a backing service (database or queue) is unreachable; retry later')];
   }
   const e = err as { statusCode?: unknown; code?: unknown; message?: unknown; validation?: unknown };
   if (Array.isArray(e.validation)) {
     return [400, errorBody('invalid_request', String(e.message), schemaIssues(e.validation))];
+  }
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return [415, errorBody('unsupported_media_type', `${String(e.message)}; send the body as JSON, with content-type: application/json`)];
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return [e.statusCode, errorBody(FASTIFY_CODES[String(e.code)] ?? 'bad_request', String(e.message))];

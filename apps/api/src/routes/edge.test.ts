@@ -3,6 +3,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { once } from 'node:events';
 import type { FastifyInstance } from 'fastify';
 import { closeTestApp, closedPort, testApp } from '../testing.ts';
 
@@ -151,4 +153,58 @@ describe('with PostgreSQL unreachable, every read is 503', () => {
       assert.equal(res.json().error.code, 'unavailable');
     });
   }
+});
+
+describe('slow clients and many streams are bounded', () => {
+  let app: FastifyInstance;
+  let port: number;
+  before(async () => {
+    app = await testApp('test-api-edge-bounds', { REQUEST_TIMEOUT_S: '1', SLMLAB_MAX_EVENT_STREAMS: '2' });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    port = (app.server.address() as net.AddressInfo).port;
+  });
+  after(async () => {
+    await app.db.experiment.deleteMany({ where: { name: { startsWith: 'edge test' } } });
+    await closeTestApp(app);
+  });
+
+  test('a body trickled slower than REQUEST_TIMEOUT_S is cut off with 408', async () => {
+    const socket = net.connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('POST /v1/experiments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name":');
+    let answer = '';
+    socket.on('data', (b: Buffer) => void (answer += b.toString()));
+    const t0 = Date.now();
+    const trickle = setInterval(() => socket.write(' '), 200); // bytes keep coming, the body never completes
+    try {
+      await Promise.race([once(socket, 'close'), new Promise((_, reject) => setTimeout(() => reject(new Error('still open after 10 s')), 10_000))]);
+    } finally {
+      clearInterval(trickle);
+      socket.destroy();
+    }
+    assert.match(answer, /^HTTP\/1\.1 408/);
+    assert.ok(Date.now() - t0 < 5000, `cut off after ${Date.now() - t0} ms`);
+  });
+
+  test('past SLMLAB_MAX_EVENT_STREAMS a new stream is 503 with Retry-After; a closed one frees its place', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/experiments?force=true', payload: spec() });
+    const url = `http://127.0.0.1:${port}/v1/experiments/${res.json().id}/events`;
+    const streams = [new AbortController(), new AbortController()];
+    const opened = await Promise.all(streams.map((c) => fetch(url, { signal: c.signal })));
+    assert.deepEqual(opened.map((r) => r.status), [200, 200]);
+    const third = await fetch(url);
+    assert.equal(third.status, 503);
+    assert.equal(third.headers.get('retry-after'), '5');
+    assert.equal(((await third.json()) as Answer['body']).error.code, 'too_many_streams');
+    streams[0]!.abort();
+    let again = 0;
+    for (let i = 0; i < 50 && again !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const r = await fetch(url, { signal: streams[0]!.signal.aborted ? undefined : streams[0]!.signal });
+      again = r.status;
+      if (r.status === 200) void r.body?.cancel();
+    }
+    assert.equal(again, 200, 'the place of the closed stream was given to a new one');
+    streams[1]!.abort();
+  });
 });

@@ -5,6 +5,7 @@ import { ErrorResponse, IdParams } from '../schemas.ts';
 import { streamExperiment, streamSweep } from '../services/live.ts';
 import { SweepIdParams } from '../sweep-schemas.ts';
 import { openSse } from '../sse.ts';
+import { TooManyStreamsError } from '../http-errors.ts';
 
 const STREAM_DESCRIPTION =
   'A text/event-stream. Events: `state` (the experiment summary, at once and at each status change), `progress` ' +
@@ -17,9 +18,20 @@ const STREAM_RESPONSES = {
   200: { description: 'the event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
   400: ErrorResponse,
   404: ErrorResponse,
+  503: ErrorResponse,
 };
 
-export const eventRoutes: FastifyPluginAsyncTypebox<{ pollMs: number }> = async (app, { pollMs }) => {
+export const eventRoutes: FastifyPluginAsyncTypebox<{ pollMs: number; maxStreams: number }> = async (app, { pollMs, maxStreams }) => {
+  // Each open stream polls PostgreSQL: past SLMLAB_MAX_EVENT_STREAMS, one more is refused rather than slowing every read.
+  let open = 0;
+  const openCounted = (request: Parameters<typeof openSse>[0], reply: Parameters<typeof openSse>[1]) => {
+    if (open >= maxStreams) throw new TooManyStreamsError(maxStreams);
+    open += 1;
+    const sse = openSse(request, reply);
+    sse.onClose(() => void (open -= 1));
+    return sse;
+  };
+
   app.get(
     '/experiments/:id/events',
     {
@@ -35,7 +47,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ pollMs: number }> = async 
       const { id } = request.params;
       const exists = await app.db.experiment.findUnique({ where: { id }, select: { id: true } });
       if (!exists) throw new NotFoundError('experiment', id);
-      streamExperiment({ db: app.db, hub: app.progressHub, pollMs }, id, openSse(request, reply));
+      streamExperiment({ db: app.db, hub: app.progressHub, pollMs }, id, openCounted(request, reply));
     },
   );
 
@@ -57,7 +69,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ pollMs: number }> = async 
       const { id } = request.params;
       const exists = await app.db.sweep.findUnique({ where: { id }, select: { id: true } });
       if (!exists) throw new NotFoundError('sweep', id);
-      streamSweep({ db: app.db, hub: app.progressHub, pollMs }, id, openSse(request, reply));
+      streamSweep({ db: app.db, hub: app.progressHub, pollMs }, id, openCounted(request, reply));
     },
   );
 };
