@@ -24,6 +24,7 @@ import { limitsFromConfig } from './services/limits.ts';
 import { validatorCompiler } from './validation.ts';
 import { InvalidJsonError } from './http-errors.ts';
 import { MAX_JSON_DEPTH, jsonDepthExceeds } from './input-rules.ts';
+import { requestLogFields } from './log-redact.ts';
 
 /** Not scoped, so that the instance it is registered on carries its decorators (db, queue): tests use them. */
 export const app: FastifyPluginAsync<{ config: ApiConfig }> = shared('slmlab-api', async (fastify, { config }) => {
@@ -55,7 +56,7 @@ export interface BuildAppOptions {
 export function buildApp({ config, logger = false }: BuildAppOptions): FastifyInstance {
   const requestTimeout = Math.round(config.REQUEST_TIMEOUT_S * 1000);
   const fastify = Fastify({
-    logger,
+    logger: typeof logger === 'object' ? { ...logger, serializers: { req: requestLogFields, ...(logger as { serializers?: object }).serializers } } : logger,
     bodyLimit: config.BODY_LIMIT_BYTES,
     // Node checks request timeouts every connectionsCheckingInterval (30 s by default): often enough for this one.
     serverFactory: (handler) =>
