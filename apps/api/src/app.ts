@@ -36,7 +36,11 @@ export const app: FastifyPluginAsync<{ config: ApiConfig }> = shared('slmlab-api
   await fastify.register(reconcilePlugin, { intervalS: config.SLMLAB_RECONCILE_INTERVAL_S, heartbeatTimeoutS: config.SLMLAB_HEARTBEAT_TIMEOUT_S });
   await fastify.register(progressPlugin, { redisUrl: config.REDIS_URL, prefix: config.SLMLAB_QUEUE_PREFIX });
   // Before every route: its hook covers each one registered after it (plugins/auth.ts).
-  await fastify.register(authPlugin, { enabled: config.SLMLAB_AUTH === 'on', openReads: config.SLMLAB_AUTH_OPEN_READS });
+  await fastify.register(authPlugin, {
+    enabled: config.SLMLAB_AUTH === 'on',
+    openReads: config.SLMLAB_AUTH_OPEN_READS,
+    openCheckpoints: config.SLMLAB_AUTH_OPEN_CHECKPOINTS,
+  });
   await fastify.register(healthRoutes);
   await fastify.register(experimentRoutes, { prefix: '/v1', limits: limitsFromConfig(config) });
   await fastify.register(checkpointRoutes, { prefix: '/v1' });

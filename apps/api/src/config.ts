@@ -33,6 +33,11 @@ export const ApiEnv = Type.Object({
   SLMLAB_AUTH: Type.Enum(['off', 'on'], { default: 'off' }),
   /** With auth on: GET (and HEAD) requests need no token. Writes always need one with the `write` scope. */
   SLMLAB_AUTH_OPEN_READS: Type.Boolean({ default: true }),
+  /**
+   * With auth on and open reads: downloading a checkpoint's bytes (model weights) needs no token either. Off by
+   * default: open reads show results, not the weights.
+   */
+  SLMLAB_AUTH_OPEN_CHECKPOINTS: Type.Boolean({ default: false }),
 });
 
 export type ApiConfig = Static<typeof ApiEnv>;

@@ -2,7 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { tokensRepo } from '@slmlab/db';
+import { checkpointsRepo, tokensRepo } from '@slmlab/db';
 import { createToken, hashToken, type TokenScope } from '../services/tokens.ts';
 import { closeTestApp, testApp } from '../testing.ts';
 
@@ -102,6 +102,21 @@ describe('auth on, open reads (the default)', () => {
     assert.equal(res.statusCode, 401);
   });
 
+  test('open reads show checkpoints but do not give their weights away: the download needs a token', async () => {
+    const res = await submit(bearer(await mint(['write'])));
+    const id: string = res.json().id;
+    experiments.push(id);
+    const saved = await checkpointsRepo(app.db).save({ experimentId: id, tag: 'best', epoch: 1, step: 1, format: 'slmlab-weights-v1', data: new Uint8Array([1, 2, 3]) });
+    assert.equal((await app.inject({ url: `/v1/experiments/${id}/checkpoints` })).statusCode, 200, 'the list is an open read');
+    const download = `/v1/experiments/${id}/checkpoints/${saved.id}`;
+    const anonymous = await app.inject({ url: download });
+    assert.equal(anonymous.statusCode, 401);
+    assert.equal(anonymous.json().error.code, 'unauthorized');
+    const withToken = await app.inject({ url: download, headers: bearer(await mint(['read'])) });
+    assert.equal(withToken.statusCode, 200);
+    assert.deepEqual([...withToken.rawPayload], [1, 2, 3]);
+  });
+
   test('the stored row holds the hash and prefix, never the token', async () => {
     const { token, row } = await createToken(tokensRepo(app.db), { name: `${NAME}-stored`, scopes: ['read'] });
     assert.match(token, /^slm_[A-Za-z0-9_-]{43}$/);
@@ -147,5 +162,27 @@ describe('auth on, SLMLAB_AUTH_OPEN_READS=false', () => {
     for (const url of ['/healthz', '/readyz', '/docs', '/docs/json']) {
       assert.equal((await app.inject({ url })).statusCode, 200, url);
     }
+  });
+});
+
+describe('auth on, open reads, SLMLAB_AUTH_OPEN_CHECKPOINTS=true', () => {
+  let app: FastifyInstance;
+  let id = '';
+  before(async () => {
+    app = await testApp('test-api-auth-open-ckpt', { SLMLAB_AUTH: 'on', SLMLAB_AUTH_OPEN_CHECKPOINTS: 'true' });
+  });
+  after(async () => {
+    await app.db.experiment.deleteMany({ where: { id } });
+    await closeTestApp(app);
+  });
+
+  test('a checkpoint downloads without a token', async () => {
+    const { token } = await createToken(tokensRepo(app.db), { name: `${NAME}-ckpt`, scopes: ['write'], expiresAt: null });
+    const res = await app.inject({ method: 'POST', url: '/v1/experiments?force=true', payload: SPEC, headers: bearer(token) });
+    id = res.json().id;
+    const saved = await checkpointsRepo(app.db).save({ experimentId: id, tag: 'best', epoch: 1, step: 1, format: 'slmlab-weights-v1', data: new Uint8Array([7]) });
+    const download = await app.inject({ url: `/v1/experiments/${id}/checkpoints/${saved.id}` });
+    assert.equal(download.statusCode, 200);
+    await app.db.apiToken.deleteMany({ where: { name: `${NAME}-ckpt` } });
   });
 });

@@ -1,7 +1,7 @@
 // Bearer-token authentication (SLMLAB_AUTH=on). One onRequest hook on the root instance decides by method and
 // route, so every route is covered, including those other plugins register later, with nothing to set per
-// route: probes and /docs are open; GET/HEAD/OPTIONS need the `read` scope (none with SLMLAB_AUTH_OPEN_READS);
-// every other method needs `write`. Deny by default: anything not listed open, even a path with no route, is
+// route: probes and /docs are open; GET/HEAD/OPTIONS need the `read` scope (none with SLMLAB_AUTH_OPEN_READS,
+// except a checkpoint download, unless SLMLAB_AUTH_OPEN_CHECKPOINTS); every other method needs `write`. Deny by default: anything not listed open, even a path with no route, is
 // checked, so a new route cannot be left unprotected by forgetting a setting.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { tokensRepo } from '@slmlab/db';
@@ -25,7 +25,12 @@ export interface AuthOptions {
   enabled: boolean;
   /** Reads need no token (one that is sent is still checked). */
   openReads: boolean;
+  /** Downloading checkpoint data needs no token when reads are open (SLMLAB_AUTH_OPEN_CHECKPOINTS; off by default). */
+  openCheckpoints: boolean;
 }
+
+/** The download of a checkpoint's bytes: model weights, which open reads do not give away unless asked to. */
+const CHECKPOINT_DOWNLOAD = '/v1/experiments/:id/checkpoints/:checkpointId';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const REALM = 'Bearer realm="slmlab"';
@@ -42,14 +47,15 @@ export const authPlugin: FastifyPluginAsync<AuthOptions> = shared('auth', async 
     app.log.warn('SLMLAB_AUTH=off: every request is accepted without a token; set SLMLAB_AUTH=on for a shared deployment');
     return;
   }
-  app.log.info({ openReads: opts.openReads }, 'SLMLAB_AUTH=on: requests need a bearer token');
+  app.log.info({ openReads: opts.openReads, openCheckpoints: opts.openCheckpoints }, 'SLMLAB_AUTH=on: requests need a bearer token');
   const tokens = tokensRepo(app.db);
 
   app.addHook('onRequest', async (request, reply) => {
     if (isOpenRoute(request.routeOptions.url)) return;
     const needed: TokenScope = READ_METHODS.has(request.method) ? 'read' : 'write';
     const header = request.headers.authorization;
-    if (header === undefined && needed === 'read' && opts.openReads) return;
+    const open = opts.openReads && (opts.openCheckpoints || request.routeOptions.url !== CHECKPOINT_DOWNLOAD);
+    if (header === undefined && needed === 'read' && open) return;
     if (header === undefined) return unauthorized(reply, 'this request needs Authorization: Bearer <token>', REALM);
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
     if (!match) return unauthorized(reply, 'the Authorization header must be "Bearer <token>"', REALM);
