@@ -78,6 +78,17 @@ export const ExperimentSummary = Type.Object({
       Type.Number({ description: 'FLOPs training computes (forward + backward, every matrix product); null on older rows' }),
     ),
   }),
+  estimate: Type.Optional(
+    Type.Object(
+      {
+        seconds: Type.Number({ description: 'training and evaluation on one worker, once it starts' }),
+        trainTokens: Type.Number({ description: 'windows per epoch × T × epochs' }),
+        gflops: Type.Number({ description: 'the throughput assumed' }),
+        basis: Type.String({ description: 'where that throughput comes from' }),
+      },
+      { description: 'in the answer to a submission only: how long it will take (an estimate, services/estimate.ts)' },
+    ),
+  ),
   worker: Nullable(
     Type.Object(
       { workerId: Type.String(), backend: Nullable(Type.String()), device: Nullable(Type.String()) },

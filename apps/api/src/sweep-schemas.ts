@@ -76,7 +76,20 @@ const sweepFields = {
 
 export const SweepSummary = Type.Object(sweepFields, { description: 'a sweep, without its cells' });
 
-export const SweepDetail = Type.Object({ ...sweepFields, cells: Type.Array(SweepCellView) }, { description: 'a sweep and its cells' });
+export const SweepEstimate = Type.Object(
+  {
+    cells: Type.Integer({ description: 'cells this sweep created (reused experiments excluded)' }),
+    seconds: Type.Number({ description: 'their estimated training and evaluation time, summed over one worker' }),
+    trainTokens: Type.Number(),
+    basis: Type.String(),
+  },
+  { description: 'in the answer to POST /v1/sweeps only' },
+);
+
+export const SweepDetail = Type.Object(
+  { ...sweepFields, cells: Type.Array(SweepCellView), estimate: Type.Optional(SweepEstimate) },
+  { description: 'a sweep and its cells' },
+);
 
 export const SweepPage = Type.Object({
   items: Type.Array(SweepSummary),

@@ -72,6 +72,17 @@ export function experimentsRepo(db: Db) {
     },
 
     /** The newest experiment of this spec hash that is not failed or cancelled (one that counts as a run). */
+    /** Achieved GFLOP/s of the newest succeeded runs of a model kind: what the API's duration estimates learn from. */
+    async recentGflops(modelKind: string, limit: number): Promise<number[]> {
+      const rows = await db.experiment.findMany({
+        where: { modelKind, status: 'succeeded', gflops: { gt: 0 } },
+        orderBy: { finishedAt: 'desc' },
+        take: limit,
+        select: { gflops: true },
+      });
+      return rows.map((r) => r.gflops!);
+    },
+
     liveBySpecHash(specHash: string) {
       return db.experiment.findFirst({
         where: { specHash, status: { notIn: ['failed', 'cancelled'] } },

@@ -46,6 +46,7 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ limits: SubmissionLim
           "limits (422), stores it as queued and enqueues its training job: 201 with Location. A repeat is answered 200 " +
           'with the existing experiment and enqueues nothing: the same Idempotency-Key (with another spec: 422), or, ' +
           'unless ?force=true, the same resolved spec (name aside) as an experiment that is not failed or cancelled. ' +
+          'The answer carries `estimate`: training tokens and seconds on one worker, from this deployment\'s recent runs. ' +
           '503 when the queue is down (the experiment is then stored as failed, with the reason).',
         body: { ...ExperimentSpec, examples: [EXAMPLE_SPEC] },
         querystring: SubmitQuery,
@@ -64,7 +65,8 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ limits: SubmissionLim
     async (request, reply) => {
       const idempotencyKey = request.headers['idempotency-key'];
       const { row, created } = await service.submit(request.body, { force: request.query.force, idempotencyKey });
-      return reply.code(created ? 201 : 200).header('location', `/v1/experiments/${row.id}`).send(summaryView(row));
+      const estimate = await service.estimate(request.body);
+      return reply.code(created ? 201 : 200).header('location', `/v1/experiments/${row.id}`).send({ ...summaryView(row), estimate });
     },
   );
 

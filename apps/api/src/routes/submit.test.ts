@@ -28,6 +28,19 @@ describe('POST /v1/experiments: repeats', () => {
     return { status: res.statusCode, body: res.json(), location: res.headers['location'] };
   }
 
+  test('the answer says what it will cost and how long it will take on one worker', async () => {
+    const spec = freshSpec();
+    const { status, body } = await post({ ...spec, training: { ...spec.training, windowsPerEpoch: 1000 } });
+    assert.equal(status, 201);
+    const { flopsTrain, flopsEval } = estimateCost(parseSpec({ ...spec, training: { ...spec.training, windowsPerEpoch: 1000 } }));
+    assert.equal(body.estimate.trainTokens, 1000 * 16 * 1);
+    assert.equal(body.estimate.seconds, Math.round((flopsTrain + flopsEval) / (body.estimate.gflops * 1e9)));
+    assert.match(body.estimate.basis, /^(median of the last \d+ finished linear runs here|one CPU worker \(wasm, one core\))/);
+    const repeat = await post({ ...spec, training: { ...spec.training, windowsPerEpoch: 1000 } });
+    assert.equal(repeat.status, 200);
+    assert.deepEqual(repeat.body.estimate, body.estimate, 'a repeat is answered with the same estimate');
+  });
+
   test('the same resolved spec, names and defaults aside, returns the live experiment with 200 and enqueues nothing', async () => {
     const spec = freshSpec();
     const first = await post(spec);

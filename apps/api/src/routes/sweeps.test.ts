@@ -59,6 +59,8 @@ describe('/v1/sweeps', () => {
     cells = body.cells;
     assert.equal(res.headers.location, `/v1/sweeps/${sweepId}`);
     assert.deepEqual([body.name, body.cellCount, body.seeds, body.counts.queued], ['sweep test', 8, [1, 2], 8]);
+    assert.equal(body.estimate.cells, 8, 'the answer estimates the 8 cells it created');
+    assert.ok(body.estimate.seconds > 0 && body.estimate.trainTokens > 0);
     assert.deepEqual(
       cells.map((c) => [c.index, c.axes['model.layers'], c.axes['model.positions'], c.seed]),
       [[0, 1, 'learned', 1], [1, 1, 'learned', 2], [2, 1, 'rope', 1], [3, 1, 'rope', 2], [4, 2, 'learned', 1], [5, 2, 'learned', 2], [6, 2, 'rope', 1], [7, 2, 'rope', 2]],

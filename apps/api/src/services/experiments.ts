@@ -9,6 +9,7 @@ import { detailView, summaryView } from '../views.ts';
 import { cancel } from './cancel.ts';
 import type { SubmissionLimits } from './limits.ts';
 import { enqueueOrFail, submit, type SubmitOptions } from './submit.ts';
+import { durationEstimator } from './estimate.ts';
 
 export { TRAIN_JOB_OPTIONS } from './submit.ts';
 
@@ -24,7 +25,11 @@ export interface ExperimentServiceDeps {
 
 export function experimentService(deps: ExperimentServiceDeps) {
   const { experiments, checkpoints } = deps;
+  const estimate = durationEstimator(experiments);
   return {
+    /** How long a spec will take once a worker starts it (told in the answer to a submission). */
+    estimate,
+
     submit: (spec: ExperimentSpec, opts: SubmitOptions) => submit(deps, spec, opts),
 
     /** Enqueues the job of an experiment stored as queued elsewhere (a sweep's new cells); marks it failed if it cannot. */

@@ -12,6 +12,7 @@ import type { experimentService } from './experiments.ts';
 import type { SubmissionLimits } from './limits.ts';
 import { expandSweep, seedList, sweepHash, type CellSpec } from './sweeps-expand.ts';
 import { sweepTable } from './sweeps-table.ts';
+import { sweepEstimate } from './estimate.ts';
 
 export interface SweepServiceDeps {
   sweeps: SweepsRepo;
@@ -64,7 +65,8 @@ export function sweepService(deps: SweepServiceDeps) {
           throw err;
         }
         await enqueueFresh(deps, id, plan);
-        return { sweep: sweepDetailView(await load(id)), created: true };
+        const fresh = plan.flatMap((p) => (p.fresh ? [p.fresh.spec] : []));
+        return { sweep: { ...sweepDetailView(await load(id)), estimate: await sweepEstimate(experiments.estimate, fresh) }, created: true };
       }
     },
 
