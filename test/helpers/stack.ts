@@ -41,6 +41,7 @@ export function spawnProc(name: string, command: string, args: string[], env: No
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: opts.ownGroup ?? false,
   });
+  if (child.pid !== undefined) watch(child.pid);
   let out = '';
   const keep = (b: Buffer) => {
     out = (out + b.toString()).slice(-20_000); // the tail is what explains a failure
@@ -55,6 +56,14 @@ export function spawnProc(name: string, command: string, args: string[], env: No
     });
   });
   return { name, child, output: () => out, exited };
+}
+
+/** A watchdog stops `pid` once this test process is gone, however a test ends (helpers/watchdog.mjs). */
+function watch(pid: number) {
+  const watchdog = spawn(process.execPath, [path.join(repoRoot, 'test/helpers/watchdog.mjs'), String(process.pid), String(pid)], {
+    stdio: 'ignore',
+  });
+  watchdog.unref();
 }
 
 export async function freePort(): Promise<number> {
