@@ -4,7 +4,7 @@
 import { ConflictError, NotFoundError } from '@slmlab/core';
 import type { Experiment } from '@slmlab/db';
 import { withTimeout } from '../timeout.ts';
-import type { ExperimentServiceDeps } from './experiments.ts';
+import type { ExperimentServiceDeps } from './experiment-deps.ts';
 
 export interface Cancelled {
   row: Experiment;

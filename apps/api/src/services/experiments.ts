@@ -1,27 +1,15 @@
 // The work behind routes/experiments.ts: submit, cancel and read (listing is search.ts). Dependencies come in as arguments, so
 // the routes stay thin and the rules live in one place (submit.ts and cancel.ts hold the longer ones).
-import type { FastifyBaseLogger } from 'fastify';
 import { NotFoundError, type ExperimentSpec } from '@slmlab/core';
-import type { CheckpointsRepo, ExperimentsRepo } from '@slmlab/db';
-import type { ExperimentQueue } from '../plugins/queue.ts';
 import type { ExperimentDetail } from '../schemas.ts';
 import { detailView, summaryView } from '../views.ts';
 import { cancel } from './cancel.ts';
-import type { SubmissionLimits } from './limits.ts';
+import type { ExperimentServiceDeps } from './experiment-deps.ts';
 import { enqueueOrFail, submit, type SubmitOptions } from './submit.ts';
 import { durationEstimator } from './estimate.ts';
 
 export { TRAIN_JOB_OPTIONS } from './submit.ts';
-
-export interface ExperimentServiceDeps {
-  experiments: ExperimentsRepo;
-  checkpoints: CheckpointsRepo;
-  queue: ExperimentQueue;
-  /** Tells every worker to stop the job of this experiment if it runs it. */
-  publishCancel: (id: string) => Promise<void>;
-  limits: SubmissionLimits;
-  log: FastifyBaseLogger;
-}
+export type { ExperimentServiceDeps } from './experiment-deps.ts';
 
 export function experimentService(deps: ExperimentServiceDeps) {
   const { experiments, checkpoints } = deps;

@@ -7,7 +7,7 @@ import type { Experiment } from '@slmlab/db';
 import { IdempotencyKeyReusedError, UnavailableError } from '../http-errors.ts';
 import type { ExperimentQueue } from '../plugins/queue.ts';
 import { withTimeout } from '../timeout.ts';
-import type { ExperimentServiceDeps } from './experiments.ts';
+import type { ExperimentServiceDeps } from './experiment-deps.ts';
 import { checkLimits } from './limits.ts';
 
 /** Three tries (a worker that died, a transient error), 5 s then 10 s apart; finished jobs stay a while for inspection. */
