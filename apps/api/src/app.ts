@@ -10,6 +10,7 @@ import { errorsPlugin } from './plugins/errors.ts';
 import { progressPlugin } from './plugins/progress.ts';
 import { queuePlugin } from './plugins/queue.ts';
 import { reconcilePlugin } from './plugins/reconcile.ts';
+import { servicesPlugin } from './plugins/services.ts';
 import { shared } from './plugins/shared.ts';
 import { swaggerPlugin } from './plugins/swagger.ts';
 import { checkpointRoutes } from './routes/checkpoints.ts';
@@ -20,7 +21,6 @@ import { frontierRoutes } from './routes/frontier.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricRoutes } from './routes/metrics.ts';
 import { sweepRoutes } from './routes/sweeps.ts';
-import { limitsFromConfig } from './services/limits.ts';
 import { validatorCompiler } from './validation.ts';
 import { InvalidJsonError } from './http-errors.ts';
 import { MAX_JSON_DEPTH, jsonDepthExceeds } from './input-rules.ts';
@@ -33,8 +33,9 @@ export const app: FastifyPluginAsync<{ config: ApiConfig }> = shared('slmlab-api
   await fastify.register(swaggerPlugin);
   await fastify.register(dbPlugin, { databaseUrl: config.DATABASE_URL });
   await fastify.register(queuePlugin, { redisUrl: config.REDIS_URL, prefix: config.SLMLAB_QUEUE_PREFIX });
-  await fastify.register(reconcilePlugin, { intervalS: config.SLMLAB_RECONCILE_INTERVAL_S, heartbeatTimeoutS: config.SLMLAB_HEARTBEAT_TIMEOUT_S });
   await fastify.register(progressPlugin, { redisUrl: config.REDIS_URL, prefix: config.SLMLAB_QUEUE_PREFIX });
+  await fastify.register(servicesPlugin, { config });
+  await fastify.register(reconcilePlugin, { intervalS: config.SLMLAB_RECONCILE_INTERVAL_S, heartbeatTimeoutS: config.SLMLAB_HEARTBEAT_TIMEOUT_S });
   // Before every route: its hook covers each one registered after it (plugins/auth.ts).
   await fastify.register(authPlugin, {
     enabled: config.SLMLAB_AUTH === 'on',
@@ -42,13 +43,13 @@ export const app: FastifyPluginAsync<{ config: ApiConfig }> = shared('slmlab-api
     openCheckpoints: config.SLMLAB_AUTH_OPEN_CHECKPOINTS,
   });
   await fastify.register(healthRoutes);
-  await fastify.register(experimentRoutes, { prefix: '/v1', limits: limitsFromConfig(config) });
+  await fastify.register(experimentRoutes, { prefix: '/v1' });
   await fastify.register(checkpointRoutes, { prefix: '/v1' });
   await fastify.register(metricRoutes, { prefix: '/v1' });
   await fastify.register(frontierRoutes, { prefix: '/v1' });
   await fastify.register(compareRoutes, { prefix: '/v1' });
-  await fastify.register(sweepRoutes, { prefix: '/v1', limits: limitsFromConfig(config) });
-  await fastify.register(eventRoutes, { prefix: '/v1', pollMs: 1000, maxStreams: config.SLMLAB_MAX_EVENT_STREAMS });
+  await fastify.register(sweepRoutes, { prefix: '/v1' });
+  await fastify.register(eventRoutes, { prefix: '/v1', maxStreams: config.SLMLAB_MAX_EVENT_STREAMS });
 });
 
 export interface BuildAppOptions {

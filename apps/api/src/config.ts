@@ -14,6 +14,8 @@ export const ApiEnv = Type.Object({
    * connection closed: a client trickling a body must not hold a connection and a parser forever.
    */
   REQUEST_TIMEOUT_S: Type.Number({ exclusiveMinimum: 0, maximum: 3600, default: 30 }),
+  /** A sweep with more cells (axis combinations × seeds) is refused with 422 limit_exceeded. */
+  SLMLAB_MAX_SWEEP_CELLS: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
   /** Server-sent event streams open at once (each polls PostgreSQL); one more is answered 503 with Retry-After. */
   SLMLAB_MAX_EVENT_STREAMS: Type.Integer({ minimum: 1, maximum: 100_000, default: 200 }),
   // Submissions whose estimated cost (packages/core/src/cost.ts) exceeds one of these are refused with 422.

@@ -56,6 +56,22 @@ export function experimentData({ id, spec, cost, keys }: NewExperiment) {
 
 /** States a cancel can still act on; the others are final. */
 const CANCELLABLE: ExperimentStatus[] = ['queued', 'running'];
+const LIVE: ExperimentStatus[] = ['queued', 'running'];
+
+/**
+ * The one rule of a stale heartbeat: a row a worker may claim (and the reconciler re-enqueue) is queued, or
+ * running with no heartbeat for `heartbeatTimeoutS` — its worker is gone. A fresher heartbeat means a live
+ * worker is training it, whatever Redis says.
+ */
+function runnable(heartbeatTimeoutS: number, now = new Date()) {
+  const staleBefore = new Date(now.getTime() - heartbeatTimeoutS * 1000);
+  return { OR: [{ status: 'queued' as const }, { status: 'running' as const, OR: [{ heartbeatAt: null }, { heartbeatAt: { lt: staleBefore } }] }] };
+}
+
+/** When a heartbeat seen at `heartbeatAt` goes stale (runnable()'s rule, as a time). */
+export function heartbeatStaleAt(heartbeatAt: Date, heartbeatTimeoutS: number): Date {
+  return new Date(heartbeatAt.getTime() + heartbeatTimeoutS * 1000);
+}
 
 export function experimentsRepo(db: Db) {
   return {
@@ -94,6 +110,37 @@ export function experimentsRepo(db: Db) {
       return db.metricPoint.findMany({ where: { experimentId: id, kind }, orderBy: { step: 'asc' } });
     },
 
+    /** Epoch points after `step`, in order (a live stream's next ones). */
+    metricsAfter(id: string, step: number) {
+      return db.metricPoint.findMany({ where: { experimentId: id, kind: 'epoch', step: { gt: step } }, orderBy: { step: 'asc' } });
+    },
+
+    async exists(id: string): Promise<boolean> {
+      return (await db.experiment.findUnique({ where: { id }, select: { id: true } })) !== null;
+    },
+
+    /** Live (queued or running) rows after `after`, oldest first: the reconciler's keyset pages. */
+    liveAfter(after: { createdAt: Date; id: string } | undefined, limit: number) {
+      return db.experiment.findMany({
+        where: {
+          status: { in: LIVE },
+          ...(after ? { OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }] } : {}),
+        },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        select: { id: true, createdAt: true },
+        take: limit,
+      });
+    },
+
+    /** Those of `ids` a worker could claim now (runnable()), oldest first, with what re-enqueuing them needs. */
+    runnableAmong(ids: string[], heartbeatTimeoutS: number) {
+      return db.experiment.findMany({
+        where: { id: { in: ids }, ...runnable(heartbeatTimeoutS) },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        select: { id: true, status: true, spec: true, cancelRequestedAt: true },
+      });
+    },
+
     /**
      * Marks a queued experiment, or a running one whose worker is gone (no heartbeat for `heartbeatTimeoutS`),
      * as running for this worker. Returns false, changing nothing, in any other state: a job must not revive a
@@ -101,13 +148,12 @@ export function experimentsRepo(db: Db) {
      */
     async claim(id: string, worker: { workerId: string; backend: string; device: string }, heartbeatTimeoutS: number): Promise<boolean> {
       const now = new Date();
-      const staleBefore = new Date(now.getTime() - heartbeatTimeoutS * 1000);
       const { count } = await db.experiment.updateMany({
         where: {
           id,
           // A running row with a cancel request is one whose worker died before it could stop it: not revived.
           cancelRequestedAt: null,
-          OR: [{ status: 'queued' }, { status: 'running', OR: [{ heartbeatAt: null }, { heartbeatAt: { lt: staleBefore } }] }],
+          ...runnable(heartbeatTimeoutS, now),
         },
         data: { status: 'running', startedAt: now, heartbeatAt: now, attempts: { increment: 1 }, error: null, ...worker },
       });

@@ -57,6 +57,10 @@ export function sweepsRepo(db: Db) {
     /** With its cells in order, each with its current experiment. */
     get: (id: string) => withCells({ id }),
 
+    async exists(id: string): Promise<boolean> {
+      return (await db.sweep.findUnique({ where: { id }, select: { id: true } })) !== null;
+    },
+
     bySpecHash: (specHash: string) => withCells({ specHash }),
 
     /** Newest first; `after` is the last row of the previous page (keyset pagination, as for experiments). */

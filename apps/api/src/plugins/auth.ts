@@ -4,7 +4,6 @@
 // except a checkpoint download, unless SLMLAB_AUTH_OPEN_CHECKPOINTS); every other method needs `write`. Deny by default: anything not listed open, even a path with no route, is
 // checked, so a new route cannot be left unprotected by forgetting a setting.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { tokensRepo } from '@slmlab/db';
 import { hasScope, verifyToken, type TokenScope } from '../services/tokens.ts';
 import { shared } from './shared.ts';
 
@@ -48,7 +47,7 @@ export const authPlugin: FastifyPluginAsync<AuthOptions> = shared('auth', async 
     return;
   }
   app.log.info({ openReads: opts.openReads, openCheckpoints: opts.openCheckpoints }, 'SLMLAB_AUTH=on: requests need a bearer token');
-  const tokens = tokensRepo(app.db);
+  const tokens = app.services.repos.tokens;
 
   app.addHook('onRequest', async (request, reply) => {
     if (isOpenRoute(request.routeOptions.url)) return;

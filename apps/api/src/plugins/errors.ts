@@ -12,6 +12,7 @@ import {
   type LimitBreach,
 } from '@slmlab/core';
 import { IdempotencyKeyReusedError, InvalidJsonError, InvalidRequestError, TooManyStreamsError, UnavailableError } from '../http-errors.ts';
+import { InvalidSweepError, type CellFailure } from '../sweep-errors.ts';
 import { shared } from './shared.ts';
 
 export interface ErrorBody {
@@ -23,6 +24,8 @@ export interface ErrorBody {
     status?: string;
     /** limit_exceeded: each exceeded limit with the estimate that broke it. */
     limits?: Record<string, LimitBreach>;
+    /** invalid_sweep: each failing cell with its axis values and issues. */
+    cells?: CellFailure[];
   };
 }
 
@@ -57,6 +60,9 @@ export function errorResponse(err: unknown): [number, ErrorBody] {
     return [422, { error: { code: err.code, message: err.message, issues: err.issues, limits: err.limits } }];
   }
   if (err instanceof IdempotencyKeyReusedError) return [422, errorBody(err.code, err.message)];
+  if (err instanceof InvalidSweepError) {
+    return [422, { error: { code: err.code, message: err.message, issues: err.issues, cells: err.cells } }];
+  }
   if (err instanceof UnavailableError || err instanceof TooManyStreamsError) return [503, errorBody(err.code, err.message)];
   if (isUnreachableError(err)) {
     return [503, errorBody('unavailable', 'a backing service (database or queue) is unreachable; retry later')];

@@ -1,6 +1,6 @@
 // Runs the queue reconciler (services/reconcile.ts) once the app is ready, then every `intervalS` seconds after
 // the previous pass ended. A pass that fails (PostgreSQL or Redis down) is logged and tried again at the next
-// tick: it never takes the API down. Needs the db and queue plugins registered first.
+// tick: it never takes the API down. Needs the queue and services plugins registered first.
 import type { FastifyPluginAsync } from 'fastify';
 import { withTimeout } from '../timeout.ts';
 import { reconcileQueue } from '../services/reconcile.ts';
@@ -12,6 +12,7 @@ const CLOSE_WAIT_MS = 5000;
 export const reconcilePlugin: FastifyPluginAsync<{ intervalS: number; heartbeatTimeoutS: number }> = shared('reconcile', async (app, { intervalS, heartbeatTimeoutS }) => {
   if (intervalS <= 0) return;
   const log = app.log.child({ component: 'reconciler' });
+  const { experiments } = app.services.repos;
   const stopping = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let pass: Promise<void> | undefined;
@@ -20,7 +21,7 @@ export const reconcilePlugin: FastifyPluginAsync<{ intervalS: number; heartbeatT
 
   const run = async () => {
     try {
-      await reconcileQueue({ db: app.db, queue: app.queue, log, heartbeatTimeoutS, signal: stopping.signal });
+      await reconcileQueue({ experiments, queue: app.queue, log, heartbeatTimeoutS, signal: stopping.signal });
       lastError = '';
     } catch (err) {
       const message = (err as Error).message;

@@ -2,7 +2,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { NotFoundError } from '@slmlab/core';
-import { checkpointsRepo, experimentsRepo } from '@slmlab/db';
 import { CheckpointView, ErrorResponse, IdParams } from '../schemas.ts';
 
 const CheckpointParams = Type.Object(
@@ -14,8 +13,7 @@ const CheckpointParams = Type.Object(
 );
 
 export const checkpointRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const experiments = experimentsRepo(app.db);
-  const checkpoints = checkpointsRepo(app.db);
+  const { experiments, checkpoints } = app.services.repos;
 
   app.get(
     '/experiments/:id/checkpoints',

@@ -2,10 +2,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorResponse } from '../schemas.ts';
 import { CompareQuery, Comparison } from '../search-schemas.ts';
-import { searchService } from '../services/search.ts';
 
 export const compareRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const search = searchService(app.db);
+  const { search } = app.services;
 
   app.get(
     '/compare',

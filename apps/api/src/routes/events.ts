@@ -21,7 +21,8 @@ const STREAM_RESPONSES = {
   503: ErrorResponse,
 };
 
-export const eventRoutes: FastifyPluginAsyncTypebox<{ pollMs: number; maxStreams: number }> = async (app, { pollMs, maxStreams }) => {
+export const eventRoutes: FastifyPluginAsyncTypebox<{ maxStreams: number }> = async (app, { maxStreams }) => {
+  const { live, repos } = app.services;
   // Each open stream polls PostgreSQL: past SLMLAB_MAX_EVENT_STREAMS, one more is refused rather than slowing every read.
   let open = 0;
   const openCounted = (request: Parameters<typeof openSse>[0], reply: Parameters<typeof openSse>[1]) => {
@@ -45,9 +46,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ pollMs: number; maxStreams
     },
     async (request, reply) => {
       const { id } = request.params;
-      const exists = await app.db.experiment.findUnique({ where: { id }, select: { id: true } });
-      if (!exists) throw new NotFoundError('experiment', id);
-      streamExperiment({ db: app.db, hub: app.progressHub, pollMs }, id, openCounted(request, reply));
+      if (!(await repos.experiments.exists(id))) throw new NotFoundError('experiment', id);
+      streamExperiment(live, id, openCounted(request, reply));
     },
   );
 
@@ -67,9 +67,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ pollMs: number; maxStreams
     },
     async (request, reply) => {
       const { id } = request.params;
-      const exists = await app.db.sweep.findUnique({ where: { id }, select: { id: true } });
-      if (!exists) throw new NotFoundError('sweep', id);
-      streamSweep({ db: app.db, hub: app.progressHub, pollMs }, id, openCounted(request, reply));
+      if (!(await repos.sweeps.exists(id))) throw new NotFoundError('sweep', id);
+      streamSweep(live, id, openCounted(request, reply));
     },
   );
 };

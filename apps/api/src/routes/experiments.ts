@@ -1,7 +1,6 @@
 // /v1/experiments: submit a spec, cancel, read one experiment, search them (newest first by default).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ExperimentSpec } from '@slmlab/core';
-import { checkpointsRepo, experimentsRepo } from '@slmlab/db';
 import {
   ErrorResponse,
   ExperimentDetail,
@@ -12,9 +11,6 @@ import {
   SubmitQuery,
 } from '../schemas.ts';
 import { SearchQuery } from '../search-schemas.ts';
-import { experimentService } from '../services/experiments.ts';
-import type { SubmissionLimits } from '../services/limits.ts';
-import { searchService } from '../services/search.ts';
 import { summaryView } from '../views.ts';
 
 const EXAMPLE_SPEC = {
@@ -24,16 +20,8 @@ const EXAMPLE_SPEC = {
   training: { epochs: 2, windowsPerEpoch: 10000 },
 };
 
-export const experimentRoutes: FastifyPluginAsyncTypebox<{ limits: SubmissionLimits }> = async (app, { limits }) => {
-  const service = experimentService({
-    experiments: experimentsRepo(app.db),
-    checkpoints: checkpointsRepo(app.db),
-    queue: app.queue,
-    publishCancel: app.publishCancel,
-    limits,
-    log: app.log,
-  });
-  const search = searchService(app.db);
+export const experimentRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { experiments: service, search } = app.services;
 
   app.post(
     '/experiments',

@@ -3,10 +3,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorResponse, IdParams } from '../schemas.ts';
 import { Curve, CurveQuery } from '../search-schemas.ts';
-import { searchService } from '../services/search.ts';
 
 export const metricRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const search = searchService(app.db);
+  const { search } = app.services;
 
   app.get(
     '/experiments/:id/metrics',

@@ -2,14 +2,8 @@
 // and read its results table.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { checkpointsRepo, experimentsRepo, sweepsRepo } from '@slmlab/db';
 import { ErrorResponse } from '../schemas.ts';
-import { experimentService } from '../services/experiments.ts';
-import type { SubmissionLimits } from '../services/limits.ts';
-import { sweepService } from '../services/sweeps.ts';
 import { tableCsv, tableMarkdown } from '../services/sweeps-table.ts';
-import { loadSweepConfig } from '../sweep-config.ts';
-import { InvalidSweepError } from '../sweep-errors.ts';
 import {
   CancelSweepResponse,
   InvalidSweepResponse,
@@ -30,33 +24,8 @@ const EXAMPLE_SWEEP = {
   seeds: [1, 2],
 };
 
-export interface SweepRouteOptions {
-  limits: SubmissionLimits;
-  /** Most cells a sweep may have; default SLMLAB_MAX_SWEEP_CELLS (1000). */
-  maxCells?: number;
-}
-
-export const sweepRoutes: FastifyPluginAsyncTypebox<SweepRouteOptions> = async (app, { limits, maxCells }) => {
-  const experiments = experimentService({
-    experiments: experimentsRepo(app.db),
-    checkpoints: checkpointsRepo(app.db),
-    queue: app.queue,
-    publishCancel: app.publishCancel,
-    limits,
-    log: app.log,
-  });
-  const service = sweepService({
-    sweeps: sweepsRepo(app.db),
-    experiments,
-    limits,
-    maxCells: maxCells ?? loadSweepConfig().SLMLAB_MAX_SWEEP_CELLS,
-  });
-
-  // This plugin's own 422 (it carries the failing cells); everything else goes on to the app's error handler.
-  app.setErrorHandler((err, _request, reply) => {
-    if (!(err instanceof InvalidSweepError)) throw err;
-    return reply.code(422).send({ error: { code: err.code, message: err.message, issues: err.issues, cells: err.cells } });
-  });
+export const sweepRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const service = app.services.sweeps;
 
   const id404 = { 400: ErrorResponse, 404: ErrorResponse };
 
@@ -70,8 +39,9 @@ export const sweepRoutes: FastifyPluginAsyncTypebox<SweepRouteOptions> = async (
           'Expands base × axes (cartesian product, dotted spec paths) × seeds (training.seed) into experiment specs. ' +
           'Every cell is parsed as a submitted spec and checked against the server limits before anything is stored: ' +
           '422 invalid_sweep lists each failing cell with its axis values and field paths; more than ' +
-          'SLMLAB_MAX_SWEEP_CELLS cells is 422 limit_exceeded. Each cell is then submitted like POST /v1/experiments ' +
-          '(a live experiment with the same spec hash is reused, not run again): 201 with Location. The same sweep ' +
+          'SLMLAB_MAX_SWEEP_CELLS cells is 422 limit_exceeded. A cell whose spec a live experiment has takes that ' +
+          'experiment (not run again); the others get new experiments, stored with the sweep in one transaction (all or ' +
+          'nothing) and enqueued after it: 201 with Location and an estimate of the new cells\' duration. The same sweep ' +
           '(base without its name, axes and seeds) posted again is answered 200 with the existing sweep; nothing is submitted.',
         body: { ...SweepBody, examples: [EXAMPLE_SWEEP] },
         response: {

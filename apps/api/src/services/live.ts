@@ -1,8 +1,7 @@
 // What a live stream of one experiment says, and when: its state at once, each worker progress report as it
 // comes (BullMQ's event stream), each new epoch point and each status change (read from PostgreSQL every
 // `pollMs`: the record, whatever Redis delivers), and its final state, after which the stream ends.
-import type { ExperimentStatus } from '@slmlab/db';
-import { experimentsRepo, sweepsRepo, type Db } from '@slmlab/db';
+import type { ExperimentStatus, ExperimentsRepo, SweepsRepo } from '@slmlab/db';
 import type { ProgressHub } from '../plugins/progress.ts';
 import type { SseStream } from '../sse.ts';
 import { sweepDetailView } from '../sweep-views.ts';
@@ -28,14 +27,15 @@ function pollWhileOpen(sse: SseStream, ms: number, poll: () => Promise<void>) {
 }
 
 export interface LiveDeps {
-  db: Db;
+  experiments: ExperimentsRepo;
+  sweeps: SweepsRepo;
   hub: ProgressHub;
   pollMs: number;
 }
 
 /** Streams experiment `id` (which exists) until it ends or the client leaves. */
 export function streamExperiment(deps: LiveDeps, id: string, sse: SseStream): void {
-  const repo = experimentsRepo(deps.db);
+  const repo = deps.experiments;
   let lastStatus: ExperimentStatus | undefined;
   let lastStep = -1;
   sse.onClose(deps.hub.subscribe([id], (_id, progress) => sse.send('progress', { experimentId: id, ...progress })));
@@ -43,7 +43,7 @@ export function streamExperiment(deps: LiveDeps, id: string, sse: SseStream): vo
   pollWhileOpen(sse, deps.pollMs, async () => {
     const row = await repo.get(id);
     if (!row) return sse.end(); // deleted meanwhile
-    const points = await deps.db.metricPoint.findMany({ where: { experimentId: id, step: { gt: lastStep } }, orderBy: { step: 'asc' } });
+    const points = await repo.metricsAfter(id, lastStep);
     for (const p of points) {
       lastStep = p.step;
       const { epoch, step, tokens, seconds, trainNll, valNll, valNllAllTokens } = p;
@@ -63,7 +63,7 @@ export function streamExperiment(deps: LiveDeps, id: string, sse: SseStream): vo
  * Cells a retry repoints are followed from the next poll on.
  */
 export function streamSweep(deps: LiveDeps, id: string, sse: SseStream): void {
-  const repo = sweepsRepo(deps.db);
+  const repo = deps.sweeps;
   let lastStatuses = '';
   let unsubscribe = () => {};
   let followed = '';

@@ -29,7 +29,7 @@ describe('the queue reconciler', () => {
   });
 
   const repo = () => experimentsRepo(app.db);
-  const pass = () => reconcileQueue({ db: app.db, queue: app.queue, log: app.log, heartbeatTimeoutS: 60 });
+  const pass = () => reconcileQueue({ experiments: experimentsRepo(app.db), queue: app.queue, log: app.log, heartbeatTimeoutS: 60 });
   /** The worker running `id` stopped signing of life long ago (it died). */
   const silence = (id: string) => app.db.experiment.update({ where: { id }, data: { heartbeatAt: new Date(Date.now() - 120_000) } });
   const mine = (ids: string[]) => ids.filter((id) => created.includes(id));
@@ -116,7 +116,7 @@ describe('the queue reconciler', () => {
       const results = await Promise.all([
         pass(),
         pass(),
-        reconcileQueue({ db: other.db, queue: other.queue, log: other.log, heartbeatTimeoutS: 60 }),
+        reconcileQueue({ experiments: experimentsRepo(other.db), queue: other.queue, log: other.log, heartbeatTimeoutS: 60 }),
       ]);
       for (const r of results) assert.deepEqual(r.failed, []);
       const waiting = (await app.queue.getWaiting()).map((j) => j.id!);
@@ -178,7 +178,7 @@ describe('the queue reconciler while Redis is down', () => {
     try {
       await app.ready();
       const t0 = Date.now();
-      await assert.rejects(reconcileQueue({ db: app.db, queue: app.queue, log: app.log, heartbeatTimeoutS: 60 }));
+      await assert.rejects(reconcileQueue({ experiments: experimentsRepo(app.db), queue: app.queue, log: app.log, heartbeatTimeoutS: 60 }));
       assert.ok(Date.now() - t0 < 10_000, 'fails within the enqueue timeout, not hanging');
       await waitFor(async () => lines.some((l) => l.includes('queue reconciliation failed')), 15_000, 'the failure to be logged');
       const health = await app.inject({ method: 'GET', url: '/healthz' });

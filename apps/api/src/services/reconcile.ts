@@ -7,13 +7,13 @@
 // a job that should not run is refused by the worker's claim (a conditional update on the row's status).
 import type { FastifyBaseLogger } from 'fastify';
 import type { ExperimentSpec } from '@slmlab/core';
-import { experimentsRepo, type Db, type ExperimentStatus } from '@slmlab/db';
+import type { ExperimentsRepo } from '@slmlab/db';
 import type { ExperimentQueue } from '../plugins/queue.ts';
 import { withTimeout } from '../timeout.ts';
 import { ENQUEUE_TIMEOUT_MS, enqueue } from './submit.ts';
 
 export interface ReconcileDeps {
-  db: Db;
+  experiments: ExperimentsRepo;
   queue: ExperimentQueue;
   log: FastifyBaseLogger;
   /** A running row whose heartbeat is older than this has lost its worker; a fresher one is being trained. */
@@ -35,14 +35,13 @@ export interface ReconcileResult {
   failed: string[];
 }
 
-const LIVE: ExperimentStatus[] = ['queued', 'running'];
 /** Rows read per query, and job states asked of Redis at once. */
 const BATCH = 200;
 const CONCURRENCY = 16;
 
 /** One pass. Throws when PostgreSQL or Redis cannot be reached; the caller logs it and tries again later. */
 export async function reconcileQueue(deps: ReconcileDeps): Promise<ReconcileResult> {
-  const { db, queue, log } = deps;
+  const { experiments, queue, log } = deps;
   const result: ReconcileResult = { checked: 0, requeued: [], failed: [] };
   // Without this, a command issued before the first connection waits for Redis instead of failing.
   await withTimeout(queue.waitUntilReady(), ENQUEUE_TIMEOUT_MS, `Redis did not answer within ${ENQUEUE_TIMEOUT_MS} ms`);
@@ -50,15 +49,7 @@ export async function reconcileQueue(deps: ReconcileDeps): Promise<ReconcileResu
   for (;;) {
     if (deps.signal?.aborted) break;
     // Oldest first (keyset pagination), so that re-added jobs keep their submission order in the queue.
-    const rows = await db.experiment.findMany({
-      where: {
-        status: { in: LIVE },
-        ...(after ? { OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }] } : {}),
-      },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      select: { id: true, createdAt: true },
-      take: BATCH,
-    });
+    const rows = await experiments.liveAfter(after, BATCH);
     if (rows.length === 0) break;
     after = rows[rows.length - 1]!;
     result.checked += rows.length;
@@ -86,17 +77,9 @@ export async function reconcileQueue(deps: ReconcileDeps): Promise<ReconcileResu
  * harmless: the worker's claim refuses an experiment that is not live.
  */
 async function requeue(deps: ReconcileDeps, ids: string[]): Promise<string[]> {
-  const staleBefore = new Date(Date.now() - deps.heartbeatTimeoutS * 1000);
-  const rows = await deps.db.experiment.findMany({
-    // A running row with a fresh heartbeat is being trained by a live worker that merely lost its lock with
-    // Redis: a job for it now would only wait (the claim refuses it). It is re-added once the heartbeat is stale.
-    where: {
-      id: { in: ids },
-      OR: [{ status: 'queued' }, { status: 'running', OR: [{ heartbeatAt: null }, { heartbeatAt: { lt: staleBefore } }] }],
-    },
-    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-    select: { id: true, status: true, spec: true, cancelRequestedAt: true },
-  });
+  // A running row with a fresh heartbeat is being trained by a live worker that merely lost its lock with
+  // Redis: a job for it now would only wait (the claim refuses it). It is re-added once the heartbeat is stale.
+  const rows = await deps.experiments.runnableAmong(ids, deps.heartbeatTimeoutS);
   const done: string[] = [];
   for (const row of rows) {
     // The payload a submission enqueues: the stored spec is the resolved spec the job carried.
@@ -115,7 +98,7 @@ async function settleFailed(deps: ReconcileDeps, id: string): Promise<boolean> {
   const job = await deps.queue.getJob(id);
   if (!job || (await job.getState()) !== 'failed') return false;
   const reason = `its job failed in the queue: ${job.failedReason || 'no reason recorded'}`;
-  const marked = await experimentsRepo(deps.db).markFailed(id, reason);
+  const marked = await deps.experiments.markFailed(id, reason);
   if (marked) deps.log.warn({ experimentId: id, reason: job.failedReason }, 'job failed but the experiment was still live: marked failed');
   return marked;
 }

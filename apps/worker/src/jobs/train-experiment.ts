@@ -8,7 +8,7 @@
 import { DelayedError, UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { DataError, InvalidSpecError, forwardFlopsPerWindow, parseSpec, type ExperimentSpec, type TrainJobData } from '@slmlab/core';
-import type { CheckpointsRepo, ExperimentsRepo } from '@slmlab/db';
+import { heartbeatStaleAt, type CheckpointsRepo, type ExperimentsRepo } from '@slmlab/db';
 import type { BackendInfo } from '../ml/backend.ts';
 import { CHECKPOINT_FORMAT, STATE_FORMAT } from '../ml/checkpoint.ts';
 import type { DataLocation } from '../ml/data/index.ts';
@@ -166,7 +166,7 @@ async function dropStale(id: string, deps: TrainJobDeps): Promise<never> {
     throw new StaleJobError('experiment had a cancel request; marked cancelled');
   }
   if (row.status === 'running' && row.heartbeatAt) {
-    throw new RunningElsewhereError(row.workerId, row.heartbeatAt.getTime() + deps.heartbeatTimeoutS * 1000 + 1000);
+    throw new RunningElsewhereError(row.workerId, heartbeatStaleAt(row.heartbeatAt, deps.heartbeatTimeoutS).getTime() + 1000);
   }
   throw new StaleJobError(`experiment is ${row.status}; its job will not run it`);
 }

@@ -1,0 +1,46 @@
+// The composition root: every repository and service of the API, built once from the one parsed config and
+// decorated onto the app as `app.services`. Routes only call them; nothing else constructs a service.
+// Needs the db, queue and progress plugins registered first.
+import type { FastifyPluginAsync } from 'fastify';
+import { checkpointsRepo, experimentsRepo, sweepsRepo, tokensRepo } from '@slmlab/db';
+import type { ApiConfig } from '../config.ts';
+import { experimentService } from '../services/experiments.ts';
+import { limitsFromConfig } from '../services/limits.ts';
+import type { LiveDeps } from '../services/live.ts';
+import { searchService } from '../services/search.ts';
+import { sweepService } from '../services/sweeps.ts';
+import { shared } from './shared.ts';
+
+/** How often a live event stream reads the experiment's row and new epoch points. */
+const LIVE_POLL_MS = 1000;
+
+export function buildServices(app: Parameters<FastifyPluginAsync>[0], config: ApiConfig) {
+  const repos = {
+    experiments: experimentsRepo(app.db),
+    checkpoints: checkpointsRepo(app.db),
+    sweeps: sweepsRepo(app.db),
+    tokens: tokensRepo(app.db),
+  };
+  const limits = limitsFromConfig(config);
+  const experiments = experimentService({ experiments: repos.experiments, checkpoints: repos.checkpoints, queue: app.queue, publishCancel: app.publishCancel, limits, log: app.log });
+  const live: LiveDeps = { experiments: repos.experiments, sweeps: repos.sweeps, hub: app.progressHub, pollMs: LIVE_POLL_MS };
+  return {
+    repos,
+    experiments,
+    search: searchService(app.db),
+    sweeps: sweepService({ sweeps: repos.sweeps, experiments, limits, maxCells: config.SLMLAB_MAX_SWEEP_CELLS }),
+    live,
+  };
+}
+
+export type Services = ReturnType<typeof buildServices>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+export const servicesPlugin: FastifyPluginAsync<{ config: ApiConfig }> = shared('services', async (app, { config }) => {
+  app.decorate('services', buildServices(app, config));
+});
