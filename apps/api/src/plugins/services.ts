@@ -27,7 +27,7 @@ export function buildServices(app: Parameters<FastifyPluginAsync>[0], config: Ap
   return {
     repos,
     experiments,
-    search: searchService(app.db),
+    search: searchService(app.db, repos.experiments),
     sweeps: sweepService({ sweeps: repos.sweeps, experiments, limits, maxCells: config.SLMLAB_MAX_SWEEP_CELLS }),
     live,
   };

@@ -1,7 +1,7 @@
 // The work behind search (GET /v1/experiments), curves, the frontier and compare-at-equal-compute.
 // SQL lives in packages/db/src/search.ts; the filter language in search-filter.ts; curve arithmetic in search-curves.ts.
 import { NotFoundError } from '@slmlab/core';
-import { SEARCH_COLUMNS, curveRows, downsampledCurve, frontier, searchPage, type Db, type Experiment, type Filter, type SearchColumn } from '@slmlab/db';
+import { SEARCH_COLUMNS, curveRows, downsampledCurve, frontier, searchPage, type Db, type Experiment, type ExperimentsRepo, type Filter, type SearchColumn } from '@slmlab/db';
 import { InvalidRequestError } from '../http-errors.ts';
 import type { ExperimentPage } from '../schemas.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
@@ -38,9 +38,10 @@ export function filterOf(q: FilterParams): Filter {
   return { and: parts };
 }
 
-export function searchService(db: Db) {
+/** `db` for packages/db's search queries; everything else through the experiments repository. */
+export function searchService(db: Db, experiments: ExperimentsRepo) {
   async function experimentOrThrow(id: string): Promise<Experiment> {
-    const row = await db.experiment.findUnique({ where: { id } });
+    const row = await experiments.get(id);
     if (!row) throw new NotFoundError('experiment', id);
     return row;
   }
