@@ -5,7 +5,7 @@
 // number to float32 rounding), then trains on the same batches; only its dropout masks are its own.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { countParams, forwardFlopsPerWindow, type ExperimentSpec } from '@slmlab/core';
+import { countParams, trainFlopsPerWindow, type ExperimentSpec } from '@slmlab/core';
 import { tf } from '../../apps/worker/src/ml/tf.ts';
 import { initBackend } from '../../apps/worker/src/ml/backend.ts';
 import { loadCorpus, type Corpus } from '../../apps/worker/src/ml/data/index.ts';
@@ -35,7 +35,7 @@ export async function exportForPeer(cfg: CheckConfig): Promise<void> {
     spec,
     vocabSize: V,
     params: { costModel: countParams(spec.model, V), tfjs: model.params.count() },
-    flopsPerStep: 3 * forwardFlopsPerWindow(spec, V) * B,
+    flopsPerStep: trainFlopsPerWindow(spec, V) * B,
     tokensPerStep: B * T,
     steps: cfg.webgpuSteps,
     warmup: cfg.warmup,

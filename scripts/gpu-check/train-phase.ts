@@ -2,7 +2,7 @@
 // every step's loss and wall time recorded (and written after each step, so a phase killed by its timeout
 // still reports the steps it took). Same seed on both backends: same initial weights, batches and dropout
 // masks (all drawn in JS), so their losses should agree step for step to float32 rounding.
-import { countParams, forwardFlopsPerWindow } from '@slmlab/core';
+import { countParams, trainFlopsPerWindow } from '@slmlab/core';
 import { tf } from '../../apps/worker/src/ml/tf.ts';
 import { initBackend, type BackendInfo } from '../../apps/worker/src/ml/backend.ts';
 import { isSoftwareAdapter } from '../../apps/worker/src/ml/backends/webgpu.ts';
@@ -25,7 +25,7 @@ export async function trainPhase(cfg: CheckConfig, backend: 'webgpu' | 'wasm', b
   const V = corpus.vocab.length;
   const B = spec.training.batchSize;
   const tokensPerStep = B * spec.model.contextLength;
-  const flopsPerStep = 3 * forwardFlopsPerWindow(spec, V) * B;
+  const flopsPerStep = trainFlopsPerWindow(spec, V) * B;
   const record: Record<string, unknown> = {
     backend: { name: info.name, device: info.device, threads: info.threads, gpu: info.gpu, adapter: info.adapter },
     model: spec.model,

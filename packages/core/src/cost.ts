@@ -48,6 +48,11 @@ export function forwardFlopsPerWindow(spec: ExperimentSpec, V: number): number {
 }
 
 /** The study's FLOPs formula: 2 · params · windows per epoch · T · epochs (every input position counts). */
+/** Training FLOPs of one window: forward + backward, the backward pass costing ≈ 2× the forward. The one place this rule lives. */
+export function trainFlopsPerWindow(spec: ExperimentSpec, V: number): number {
+  return 3 * forwardFlopsPerWindow(spec, V);
+}
+
 export function studyFlops(params: number, spec: ExperimentSpec): number {
   const { windowsPerEpoch, epochs } = spec.training;
   return 2 * params * windowsPerEpoch * spec.model.contextLength * epochs;
@@ -73,7 +78,7 @@ export function estimateCost(spec: ExperimentSpec): CostEstimate {
     vocabSize,
     params,
     flopsStudy: studyFlops(params, spec),
-    flopsTrain: 3 * fwd * t.windowsPerEpoch * t.epochs,
+    flopsTrain: trainFlopsPerWindow(spec, vocabSize) * t.windowsPerEpoch * t.epochs,
     flopsEval: fwd * t.evalWindows * (t.epochs + 1),
   };
 }

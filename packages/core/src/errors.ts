@@ -82,3 +82,12 @@ export class LimitExceededError extends SlmlabError {
     this.limits = limits;
   }
 }
+
+/**
+ * Whether retrying the work that threw `err` could succeed: the error's own say (`retryable`: every SlmlabError,
+ * and errors that crossed from a training sandbox), else yes — an error nobody classified is taken for transient.
+ */
+export function isRetryable(err: unknown): boolean {
+  const flag = (err as { retryable?: unknown } | null)?.retryable;
+  return typeof flag === 'boolean' ? flag : true;
+}

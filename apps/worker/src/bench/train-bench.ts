@@ -4,7 +4,7 @@
 // The wasm variants run first; webgpu (only where Dawn finds a GPU adapter: webgpu-variant.ts) runs last, so
 // switching backends cannot disturb the wasm measurements.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { forwardFlopsPerWindow, parseSpec, type ExperimentSpec } from '@slmlab/core';
+import { trainFlopsPerWindow, parseSpec, type ExperimentSpec } from '@slmlab/core';
 import { tf } from '../ml/tf.ts';
 import { initBackend } from '../ml/backend.ts';
 import { registerFastMatMul, unregisterFastMatMul } from '../ml/kernels/fast-matmul.ts';
@@ -86,7 +86,7 @@ async function measure(spec: ExperimentSpec, V: number, warmup = 1): Promise<{ t
   const s = (performance.now() - t0) / 1000;
   opt.dispose();
   model.params.dispose();
-  const flopsPerStep = 3 * forwardFlopsPerWindow(spec, V) * B;
+  const flopsPerStep = trainFlopsPerWindow(spec, V) * B;
   return { tokensPerSec: (steps * B * T) / s, gflops: (steps * flopsPerStep) / s / 1e9, steps };
 }
 

@@ -3,7 +3,7 @@
 // restored before the test NLL is measured. Pure ML: no queue, database or logger (runs from the CLI too).
 // A run can checkpoint its whole state (train-state.ts) and resume from one, taking the same steps it would
 // have taken uninterrupted.
-import { countParams, forwardFlopsPerWindow, specHash, type EpochMetrics, type ExperimentSpec, type TrainProgress } from '@slmlab/core';
+import { SlmlabError, countParams, trainFlopsPerWindow, specHash, type EpochMetrics, type ExperimentSpec, type TrainProgress } from '@slmlab/core';
 import { tf } from './tf.ts';
 import type { Corpus } from './data/index.ts';
 import { epochBatchSizes, randomBatch } from './data/windows.ts';
@@ -245,17 +245,17 @@ export class TrainingStopped extends Error {
 }
 
 /** The spec's wall-clock or FLOPs budget ran out: the run fails with the reason, without retrying. */
-export class BudgetExceededError extends Error {
+/** The spec's own budget (maxWallSeconds, maxTrainFlops) is spent: the same run would spend it again. */
+export class BudgetExceededError extends SlmlabError {
   constructor(what: string, epoch: number, step: number) {
-    super(`budget exceeded: ${what} at epoch ${epoch}, step ${step}`);
-    this.name = 'BudgetExceededError';
+    super('budget_exceeded', `budget exceeded: ${what} at epoch ${epoch}, step ${step}`);
   }
 }
 
 /** Throws BudgetExceededError when a budget of the spec is spent (checked after every step). */
 function budgetCheck(spec: ExperimentSpec, vocabSize: number) {
   const { maxWallSeconds, maxTrainFlops } = spec.training;
-  const flopsPerToken = (3 * forwardFlopsPerWindow(spec, vocabSize)) / spec.model.contextLength;
+  const flopsPerToken = trainFlopsPerWindow(spec, vocabSize) / spec.model.contextLength;
   return (epoch: number, step: number, tokens: number, seconds: number) => {
     if (maxWallSeconds !== undefined && seconds > maxWallSeconds) {
       throw new BudgetExceededError(`${seconds.toFixed(1)} s of wall-clock time > maxWallSeconds ${maxWallSeconds}`, epoch, step);
@@ -268,10 +268,10 @@ function budgetCheck(spec: ExperimentSpec, vocabSize: number) {
 }
 
 /** Training loss became NaN or infinite: more steps cannot recover it, so the run fails without retrying. */
-export class DivergenceError extends Error {
+/** The loss became NaN or infinite: with the same seed a retry diverges the same way. */
+export class DivergenceError extends SlmlabError {
   constructor(epoch: number, step: number, value: number) {
-    super(`training diverged: loss is ${value} at epoch ${epoch}, step ${step} (try a lower learning rate)`);
-    this.name = 'DivergenceError';
+    super('diverged', `training diverged: loss is ${value} at epoch ${epoch}, step ${step} (try a lower learning rate)`);
   }
 }
 

@@ -1,6 +1,7 @@
 // The body of a sandbox, the same in a worker thread (thread.ts) and a child process (child.ts): start the
 // backend, train one job, and speak the protocol over whatever channel carries it. Epochs and checkpoints
 // wait for the process's acknowledgement (it records them); a `stop` aborts at the next step.
+import { isRetryable } from '@slmlab/core';
 import { initBackend } from '../ml/backend.ts';
 import { loadCorpus } from '../ml/data/index.ts';
 import type { ProcessMessage, SandboxMessage, StartMessage } from './protocol.ts';
@@ -50,6 +51,6 @@ export async function serveJob(channel: Channel, start: StartMessage): Promise<v
     channel.post({ type: 'done', output }, [output.best.buffer as ArrayBuffer]);
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
-    channel.post({ type: 'error', name: e.name, message: e.message, stack: e.stack });
+    channel.post({ type: 'error', name: e.name, message: e.message, retryable: isRetryable(e), stack: e.stack });
   }
 }

@@ -18,7 +18,7 @@ export type SandboxMessage =
   | { type: 'progress'; progress: Progress }
   | { type: 'resumed'; info: ResumeInfo }
   | { type: 'done'; output: TrainOutput }
-  | { type: 'error'; name: string; message: string; stack?: string };
+  | { type: 'error'; name: string; message: string; retryable: boolean; stack?: string };
 
 /** Process → sandbox. A child process gets its `start` as the first message (a thread gets it as workerData). */
 export type ProcessMessage =

@@ -93,6 +93,7 @@ for (const [sandbox, sandboxTrainer] of [['thread', threadTrainer], ['process', 
     await assert.rejects(sandboxTrainer(backend)(input(diverges), recorder().events, new AbortController().signal), (e: Error) => {
       assert.equal(e.name, 'DivergenceError');
       assert.match(e.message, /training diverged/);
+      assert.equal((e as Error & { retryable?: boolean }).retryable, false, 'and says a retry cannot help');
       return true;
     });
   });

@@ -25,9 +25,9 @@ export function resolveSandbox(choice: SandboxChoice, backend: BackendName): San
   return backend === 'wasm' || backend === 'cpu' ? 'thread' : 'process';
 }
 
-/** An error raised in the sandbox, with its original name (the processor decides retries by name). */
+/** An error raised in the sandbox, with its original name and whether a retry could help (isRetryable). */
 export class SandboxError extends Error {
-  constructor(name: string, message: string, stack?: string) {
+  constructor(name: string, message: string, readonly retryable: boolean, stack?: string) {
     super(message);
     this.name = name;
     if (stack) this.stack = stack;
@@ -139,7 +139,7 @@ function sandboxTrainer(spawn: (start: StartMessage) => Host, backend: BackendNa
           case 'done':
             return finish(() => resolve(m.output));
           case 'error':
-            return finish(() => reject(new SandboxError(m.name, m.message, m.stack)));
+            return finish(() => reject(new SandboxError(m.name, m.message, m.retryable, m.stack)));
         }
       });
       host.onEnd((err) => finish(() => reject(err)));
