@@ -51,6 +51,11 @@ function keepFractionsOfIntegers(schema: TObject, raw: Record<string, unknown>, 
   return out;
 }
 
+/** DATABASE_URL alone, parsed as the apps parse it (its one default is CommonEnv's): for the migrator and the CLIs. */
+export function databaseUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return parseEnv(Type.Object({ DATABASE_URL: CommonEnv.DATABASE_URL }), env).DATABASE_URL;
+}
+
 /** Parses a redis:// URL into BullMQ connection options (options, not an ioredis instance: see docs/operations.md). */
 export function redisOptions(url: string) {
   const u = new URL(url);

@@ -1,10 +1,19 @@
 // `npm run db:migrate`: creates the database if needed and applies prisma/migrations.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ConfigError, databaseUrlFromEnv } from '@slmlab/core';
 import { migrate } from './migrate.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const url = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/slmlab';
+
+let url: string;
+try {
+  // Parsed like the apps' settings: one default (CommonEnv), and a malformed URL named before anything runs.
+  url = databaseUrlFromEnv();
+} catch (err) {
+  console.error(`[slmlab] ${err instanceof ConfigError ? err.message : String(err)}`);
+  process.exit(1);
+}
 
 try {
   const { applied, alreadyApplied } = await migrate(url, path.join(root, 'prisma/migrations'));
