@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test (unit tests beside the code, end-to-end suites in test/) against the real local
-# PostgreSQL and Redis. Uses its own database (slmlab_test by default), migrated first.
+# PostgreSQL and Redis. Migrates the test database (slmlab_test by default); each test file then runs on a copy of
+# it of its own (test/helpers/own-database.mjs): tests write to their copies only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x node_modules/.bin/tsx ] || npm ci --no-audit --no-fund
@@ -20,6 +21,12 @@ npx tsc -p tsconfig.json --noEmit
 npx tsx packages/db/src/migrate-cli.ts
 
 # Node 20 does not expand globs itself; list the files here. Args narrow the run: `npm test -- apps/api`.
+# SLMLAB_TEST_ORDER=reverse|shuffle runs the files in another order: each has a database of its own
+# (test/helpers/own-database.mjs, a copy of the migrated one above), so none depends on another's rows.
 mapfile -t files < <(find ${@:-packages apps test} -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 [ ${#files[@]} -gt 0 ] || { echo "no test files found under: ${*:-packages apps test}"; exit 1; }
-exec node --import tsx --test --test-concurrency=1 --test-timeout=600000 "${files[@]}"
+case "${SLMLAB_TEST_ORDER:-sorted}" in
+  reverse) mapfile -t files < <(printf '%s\n' "${files[@]}" | tac) ;;
+  shuffle) mapfile -t files < <(printf '%s\n' "${files[@]}" | shuf) ;;
+esac
+exec node --import tsx --import ./test/helpers/own-database.mjs --test --test-concurrency=1 --test-timeout=600000 "${files[@]}"

@@ -16,9 +16,9 @@ export interface Proc {
 }
 
 /**
- * The API's queue reconciler is off unless `env` sets SLMLAB_RECONCILE_INTERVAL_S: the test database is shared
- * by every suite, and a reconciler would re-enqueue other suites' live rows into this suite's queue (where its
- * worker would train them). test/redis-restart.test.ts turns it on, on a database of its own.
+ * The API's queue reconciler is off unless `env` sets SLMLAB_RECONCILE_INTERVAL_S: a test's live rows are its own
+ * to drive (each file has a database of its own, test/helpers/own-database.mjs), and a reconciler would re-enqueue
+ * the ones a test left queued on purpose. test/redis-restart.test.ts turns it on.
  */
 export function startProcess(name: string, script: string, env: NodeJS.ProcessEnv, opts: SpawnOptions = {}): Proc {
   return spawnProc(name, process.execPath, ['--import', 'tsx', path.join(repoRoot, script)], {

@@ -7,8 +7,8 @@ import { loadApiConfig } from './config.ts';
 /**
  * Builds and readies an app from the environment that `npm test` sets (DATABASE_URL = the test database),
  * with `overrides` on top. Each test file passes its own prefix, so its jobs are its own.
- * The queue reconciler is off unless `overrides` turns it on: the test database is shared by every suite, and a
- * reconciler would re-enqueue other suites' live rows into this app's queue.
+ * The queue reconciler is off unless `overrides` turns it on: a test's queued rows are its own to drive (each test
+ * file has a database of its own, test/helpers/own-database.mjs), and a reconciler would re-enqueue them.
  */
 export async function testApp(prefix: string, overrides: NodeJS.ProcessEnv = {}): Promise<FastifyInstance> {
   if (!process.env.DATABASE_URL) throw new Error('DATABASE_URL is unset: run the tests with `npm test`');

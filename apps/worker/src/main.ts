@@ -4,7 +4,7 @@
 // that takes longer than WORKER_SHUTDOWN_GRACE_S.
 import { Worker } from 'bullmq';
 import pino from 'pino';
-import { ConfigError, EXPERIMENT_QUEUE, redisOptions, withRetries } from '@slmlab/core';
+import { ConfigError, EXPERIMENT_QUEUE, onShutdownSignals, redisOptions, withRetries } from '@slmlab/core';
 import { checkpointsRepo, createDb, experimentsRepo } from '@slmlab/db';
 import { subscribeCancels } from './cancels.ts';
 import { loadWorkerConfig, type WorkerConfig } from './config.ts';
@@ -25,13 +25,21 @@ async function main() {
   // Aborted by the first signal. A stopping worker takes no job, ever: the queue is only polled once start-up is
   // over and no signal came, and a job it was handed anyway (a fetch in flight when the signal came) goes back.
   const stopping = new AbortController();
-  onShutdown(config, log, async () => {
-    stopping.abort(SHUTDOWN_REASON);
-    // Running jobs stop at their next step, checkpoint and go back to the queue (train-experiment.ts).
-    open.worker?.cancelAllJobs(SHUTDOWN_REASON);
-    await open.worker?.close();
-    await open.cancels?.close();
-    await open.db?.$disconnect();
+  onShutdownSignals({
+    graceMs: config.WORKER_SHUTDOWN_GRACE_S * 1000,
+    log,
+    messages: {
+      stopping: 'stopping: no new jobs; running ones checkpoint and go back to the queue',
+      overdue: 'running jobs did not finish in time; exiting (BullMQ will retry them)',
+    },
+    close: async () => {
+      stopping.abort(SHUTDOWN_REASON);
+      // Running jobs stop at their next step, checkpoint and go back to the queue (services/run-experiment.ts).
+      open.worker?.cancelAllJobs(SHUTDOWN_REASON);
+      await open.worker?.close();
+      await open.cancels?.close();
+      await open.db?.$disconnect();
+    },
   });
   log.info({ backend: config.SLMLAB_BACKEND, queue: EXPERIMENT_QUEUE, prefix: config.SLMLAB_QUEUE_PREFIX }, 'worker starting');
   const backendOptions = { webgpuAdapter: config.SLMLAB_WEBGPU_ADAPTER };
@@ -97,29 +105,6 @@ function loadConfigOrExit(): WorkerConfig {
     }
     throw err;
   }
-}
-
-function onShutdown(config: WorkerConfig, log: pino.Logger, close: () => Promise<void>) {
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    const code = 128 + (signal === 'SIGINT' ? 2 : 15);
-    if (stopping) process.exit(code); // a second signal: do not wait any longer
-    stopping = true;
-    log.info({ signal }, 'stopping: no new jobs; running ones checkpoint and go back to the queue');
-    setTimeout(() => {
-      log.warn('running jobs did not finish in time; exiting (BullMQ will retry them)');
-      process.exit(code);
-    }, config.WORKER_SHUTDOWN_GRACE_S * 1000).unref();
-    close().then(
-      () => process.exit(0),
-      (err) => {
-        log.error({ err }, 'error while stopping');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
 }
 
 function dbRetryLog(log: pino.Logger) {

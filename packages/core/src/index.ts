@@ -8,3 +8,4 @@ export * from './config.ts';
 export * from './metrics.ts';
 export * from './unreachable.ts';
 export * from './retry.ts';
+export * from './shutdown.ts';

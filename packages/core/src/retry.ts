@@ -1,4 +1,5 @@
-// Retrying work that failed because PostgreSQL or Redis was briefly unreachable, with exponential backoff.
+// Waiting on PostgreSQL and Redis: retrying work that failed because one was briefly unreachable (exponential
+// backoff), and bounding how long a call may take. The one copy of each, for both apps and packages/db.
 import { isUnreachableError } from './unreachable.ts';
 
 export interface RetryOptions {
@@ -32,4 +33,13 @@ export function withRetries<T extends object>(target: T, opts: RetryOptions = {}
     wrapped[name] = typeof value === 'function' ? (...args: unknown[]) => retryTransient(() => value.apply(target, args), opts) : value;
   }
   return wrapped as T;
+}
+
+/** Rejects with `message` when `p` has not settled within `ms`; `p` itself is left to settle on its own. */
+export function withTimeout<T>(p: Promise<T>, ms: number, message = `timed out after ${ms} ms`): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,6 +1,7 @@
 // The Prisma client over the pg driver adapter: the query compiler is wasm inside the packages,
 // so nothing is downloaded at install or run time.
 import { PrismaPg } from '@prisma/adapter-pg';
+import { withTimeout } from '@slmlab/core';
 import { PrismaClient } from './generated/client.ts';
 
 export type Db = InstanceType<typeof PrismaClient>;
@@ -17,12 +18,4 @@ export async function pingDb(db: Db, timeoutMs = 2000): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

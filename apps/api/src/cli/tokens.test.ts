@@ -2,6 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
@@ -76,4 +77,30 @@ test('mistakes: exit 2 with the usage; an unknown token to revoke: exit 1', asyn
   }
   assert.equal(await app.db.apiToken.count({ where: { name: `${NAME}-bad` } }), 0, 'nothing was created');
   assert.equal((await cli('revoke', 'slm_nosuchpfx')).code, 1);
+});
+
+/** A loopback port nothing listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+test('PostgreSQL unreachable or the database missing: one line that says what to do, exit 1, no stack', async () => {
+  const cases = [
+    [`postgresql://postgres:hunter2@127.0.0.1:${await closedPort()}/slmlab`, /^\[slmlab token\] cannot reach PostgreSQL at 127\.0\.0\.1:\d+ .*set DATABASE_URL$/],
+    [`postgresql://postgres@127.0.0.1:5432/slmlab_no_such_db_${process.pid}`, /^\[slmlab token\] database slmlab_no_such_db_\d+ does not exist .*npm run db:migrate/],
+  ] as const;
+  for (const [url, message] of cases) {
+    const err = await promisify(execFile)(process.execPath, ['--import', 'tsx', CLI, 'list'], { env: { ...process.env, DATABASE_URL: url } }).then(
+      () => assert.fail('exit 0 without a database'),
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal(err.code, 1);
+    assert.equal(err.stderr.trim().split('\n').length, 1, err.stderr);
+    assert.match(err.stderr.trim(), message);
+    assert.ok(!err.stderr.includes('hunter2'), 'the password is not printed');
+  }
 });

@@ -6,7 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import Type from 'typebox';
-import { CommonEnv, ConfigError, parseEnv } from '@slmlab/core';
+import { CommonEnv, ConfigError, isUnreachableError, parseEnv } from '@slmlab/core';
 import { createDb, tokensRepo, type ApiToken, type Db } from '@slmlab/db';
 import { createToken, findToken, TOKEN_SCOPES, type TokenScope } from '../services/tokens.ts';
 
@@ -116,6 +116,22 @@ async function revoke(db: Db, args: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
+/**
+ * One line for the database problems a person can fix (not started, not created, not migrated), instead of
+ * Prisma's stack; undefined for anything else. The URL is shown without its password.
+ */
+export function describeDbError(err: unknown, databaseUrl: string): string | undefined {
+  const url = new URL(databaseUrl);
+  if (url.password) url.password = '***';
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'P1003') return `database ${url.pathname.slice(1)} does not exist at ${url.host}: create and migrate it with \`npm run db:migrate\` (DATABASE_URL=${url})`;
+  if (code === 'P2021') return `the database at ${url} is not migrated (no ApiToken table): run \`npm run db:migrate\``;
+  if (isUnreachableError(err)) {
+    return `cannot reach PostgreSQL at ${url.host} (DATABASE_URL=${url}): start it (scripts/ensure-services.sh starts a local one) or set DATABASE_URL`;
+  }
+  return undefined;
+}
+
 async function main(): Promise<void> {
   let databaseUrl: string;
   try {
@@ -128,6 +144,11 @@ async function main(): Promise<void> {
   const db = createDb(databaseUrl);
   try {
     process.exitCode = await runTokensCli(process.argv.slice(2), db, { out: console.log, err: console.error });
+  } catch (err) {
+    const line = describeDbError(err, databaseUrl);
+    if (!line) throw err;
+    console.error(`[slmlab token] ${line}`);
+    process.exitCode = 1;
   } finally {
     await db.$disconnect();
   }

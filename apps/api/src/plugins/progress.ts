@@ -4,8 +4,7 @@
 // serves no stream holds no extra Redis connection.
 import { QueueEvents } from 'bullmq';
 import type { FastifyPluginAsync } from 'fastify';
-import { EXPERIMENT_QUEUE, redisOptions, type TrainProgress } from '@slmlab/core';
-import { withTimeout } from '../timeout.ts';
+import { EXPERIMENT_QUEUE, redisOptions, type TrainProgress, withTimeout } from '@slmlab/core';
 import { shared } from './shared.ts';
 
 /** What a worker last reported of a running job. */

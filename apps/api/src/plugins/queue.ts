@@ -3,8 +3,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { FastifyPluginAsync } from 'fastify';
-import { EXPERIMENT_QUEUE, cancelChannel, redisOptions, type TrainJobData } from '@slmlab/core';
-import { withTimeout } from '../timeout.ts';
+import { EXPERIMENT_QUEUE, cancelChannel, redisOptions, type TrainJobData, withTimeout } from '@slmlab/core';
 import { shared } from './shared.ts';
 
 export type ExperimentQueue = Queue<TrainJobData>;

@@ -2,9 +2,9 @@
 // the previous pass ended. A pass that fails (PostgreSQL or Redis down) is logged and tried again at the next
 // tick: it never takes the API down. Needs the queue and services plugins registered first.
 import type { FastifyPluginAsync } from 'fastify';
-import { withTimeout } from '../timeout.ts';
 import { reconcileQueue } from '../services/reconcile.ts';
 import { shared } from './shared.ts';
+import { withTimeout } from '@slmlab/core';
 
 /** How long closing the app waits for a pass in progress. */
 const CLOSE_WAIT_MS = 5000;

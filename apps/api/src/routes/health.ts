@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { pingDb, type Db } from '@slmlab/db';
 import type { ExperimentQueue } from '../plugins/queue.ts';
-import { withTimeout } from '../timeout.ts';
+import { withTimeout } from '@slmlab/core';
 
 /** Probes are polled often and must answer quickly even when a dependency hangs. */
 const CHECK_TIMEOUT_MS = 1500;

@@ -1,9 +1,8 @@
 // Cancelling an experiment. The database row decides who wins a race: every step is a conditional update on the
 // status it expects, so a run that ended at the same moment is never marked cancelled, and a queued experiment
 // a worker has just claimed is treated as running.
-import { ConflictError, NotFoundError } from '@slmlab/core';
+import { ConflictError, NotFoundError, withTimeout } from '@slmlab/core';
 import type { Experiment } from '@slmlab/db';
-import { withTimeout } from '../timeout.ts';
 import type { ExperimentServiceDeps } from './experiment-deps.ts';
 
 export interface Cancelled {

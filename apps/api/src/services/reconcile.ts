@@ -9,8 +9,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ExperimentSpec } from '@slmlab/core';
 import type { ExperimentsRepo } from '@slmlab/db';
 import type { ExperimentQueue } from '../plugins/queue.ts';
-import { withTimeout } from '../timeout.ts';
 import { ENQUEUE_TIMEOUT_MS, enqueue } from './submit.ts';
+import { withTimeout } from '@slmlab/core';
 
 export interface ReconcileDeps {
   experiments: ExperimentsRepo;

@@ -2,11 +2,10 @@
 // experiment that exists; anything new is checked against the limits, stored as queued, then enqueued.
 import { randomUUID } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
-import { TRAIN_JOB, canonicalJson, estimateCost, specHash, type ExperimentSpec, type TrainJobData } from '@slmlab/core';
+import { TRAIN_JOB, canonicalJson, estimateCost, specHash, type ExperimentSpec, type TrainJobData, withTimeout } from '@slmlab/core';
 import type { Experiment } from '@slmlab/db';
 import { IdempotencyKeyReusedError, UnavailableError } from '../http-errors.ts';
 import type { ExperimentQueue } from '../plugins/queue.ts';
-import { withTimeout } from '../timeout.ts';
 import type { ExperimentServiceDeps } from './experiment-deps.ts';
 import { checkLimits } from './limits.ts';
 
