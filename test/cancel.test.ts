@@ -86,6 +86,8 @@ test('a running experiment stops within seconds, is cancelled (not failed, not r
     const j = await app.queue.getJob(long);
     return (await j?.getState()) === 'failed' ? j : undefined;
   }, 5_000, [w]);
+  // "failed" after 1 of 3 attempts: only an UnrecoverableError leaves a job so; a retry would be "delayed".
+  assert.equal(job.opts.attempts, 3);
   assert.equal(job.attemptsMade, 1, 'UnrecoverableError: no retry');
   assert.equal(job.failedReason, 'cancelled on request');
 

@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Queue } from 'bullmq';
-import { EXPERIMENT_QUEUE, redisOptions } from '@slmlab/core';
+import { EXPERIMENT_QUEUE, parseSpec, redisOptions, trainFlopsPerWindow } from '@slmlab/core';
 import { createDb } from '@slmlab/db';
 import { decodeCheckpoint } from '../apps/worker/src/ml/checkpoint.ts';
 import { freePort, startProcess, stop, waitFor, type Proc } from './helpers/stack.ts';
@@ -69,8 +69,13 @@ test('a linear model on Tiny Shakespeare goes from POST to a stored result', asy
   assert.ok(done.result.testNll < Math.log(65) - 0.5, `test NLL ${done.result.testNll} is not well below ln(65)`);
   assert.ok(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'].includes(done.result.backend), done.result.backend);
   assert.equal(done.result.workerId, 'e2e-worker');
-  assert.ok(done.result.gflops > 0 && done.result.mfu > 0 && done.result.mfu < 1.5, `gflops ${done.result.gflops}, mfu ${done.result.mfu}`);
-  assert.ok(done.result.bestEpoch === 1 || done.result.bestEpoch === 2);
+  // GFLOP/s is the cost model's training FLOPs per token times tokens/s; MFU is that over the peak the worker logged.
+  const spec = parseSpec(done.spec);
+  assert.equal(done.result.gflops, ((done.result.tokensPerSec / 16) * trainFlopsPerWindow(spec, 65)) / 1e9);
+  const peak = JSON.parse(worker.output().split('\n').find((l) => l.includes('tfjs backend ready'))!).peakGflops as number;
+  assert.ok(Math.abs(done.result.mfu * peak - done.result.gflops) <= 0.05 * done.result.mfu + 1e-9, `mfu ${done.result.mfu} × logged peak ${peak} (rounded to 0.1) ≠ ${done.result.gflops}`);
+  const valNlls = done.metrics.map((m: any) => m.valNll as number);
+  assert.equal(done.result.bestEpoch, valNlls.indexOf(Math.min(...valNlls)) + 1, 'the best epoch is the one of the lowest validation NLL');
   assert.deepEqual(done.metrics.map((m: any) => m.epoch), [1, 2]);
   assert.equal(done.metrics[1].tokens, 2 * 8192 * 16);
 

@@ -56,8 +56,10 @@ for (const [sandbox, sandboxTrainer] of [['thread', threadTrainer], ['process', 
     assert.deepEqual(threaded.result.epochs.map((e) => [e.trainNll, e.valNll]), local.result.epochs.map((e) => [e.trainNll, e.valNll]));
     assert.equal(threaded.result.testNll, local.result.testNll);
     assert.deepEqual(there.seen.epochs, [1, 2]);
-    assert.deepEqual(there.seen.checkpoints.map((c) => c.at.reason), here.seen.checkpoints.map((c) => c.at.reason));
-    assert.ok(there.seen.checkpoints.length >= 4, 'step and epoch checkpoints crossed into the process');
+    // 2 epochs of 8 steps, a state every 3 steps and at each epoch's end: all of them crossed from the sandbox.
+    const expected = [[3, 'steps'], [6, 'steps'], [8, 'epoch'], [9, 'steps'], [12, 'steps'], [15, 'steps'], [16, 'epoch']];
+    assert.deepEqual(there.seen.checkpoints.map((c) => [c.at.step, c.at.reason]), expected);
+    assert.deepEqual(here.seen.checkpoints.map((c) => [c.at.step, c.at.reason]), expected);
     assert.deepEqual(decodeCheckpoint(threaded.best).values.get('head.w')?.data, decodeCheckpoint(local.best).values.get('head.w')?.data);
   });
 
