@@ -6,14 +6,14 @@ import assert from 'node:assert/strict';
 import { Queue } from 'bullmq';
 import { EXPERIMENT_QUEUE, redisOptions } from '@slmlab/core';
 import { createDb } from '@slmlab/db';
-import { freePort, startProcess, stop, waitFor, type Proc } from './helpers/stack.ts';
+import { startStack, waitFor, type Proc, type Stack } from './helpers/stack.ts';
 
 const prefix = `budget-${process.pid}`;
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const db = createDb(process.env.DATABASE_URL!);
 const queue = new Queue(EXPERIMENT_QUEUE, { connection: redisOptions(redisUrl), prefix });
 const created: string[] = [];
-let api: Proc | undefined;
+let stack: Stack | undefined;
 let worker: Proc | undefined;
 let base = '';
 
@@ -21,18 +21,12 @@ let base = '';
 const LINEAR = { dataset: 'tinyshakespeare', model: { kind: 'linear', contextLength: 16 } } as const;
 
 before(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  const env = { PORT: String(port), SLMLAB_QUEUE_PREFIX: prefix, LOG_LEVEL: 'info', WORKER_ID: 'budget-worker' };
-  api = startProcess('api', 'apps/api/src/server.ts', env);
-  worker = startProcess('worker', 'apps/worker/src/main.ts', env);
-  const [a, w] = [api, worker];
-  await waitFor('the API to be ready', async () => ((await fetch(`${base}/readyz`)).ok ? true : undefined), 90_000, [a]);
-  await waitFor('the worker to take jobs', async () => (w.output().includes('waiting for jobs') ? true : undefined), 120_000, [w]);
+  stack = await startStack(prefix, { WORKER_ID: 'budget-worker' });
+  ({ worker, base } = stack);
 });
 
 after(async () => {
-  const codes = await Promise.all([api ? stop(api) : 0, worker ? stop(worker) : 0]);
+  const codes = stack ? await stack.stop() : [0, 0];
   await db.experiment.deleteMany({ where: { id: { in: created } } });
   await db.$disconnect();
   await queue.obliterate({ force: true });

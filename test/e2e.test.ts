@@ -6,27 +6,22 @@ import { Queue } from 'bullmq';
 import { EXPERIMENT_QUEUE, parseSpec, redisOptions, trainFlopsPerWindow } from '@slmlab/core';
 import { createDb } from '@slmlab/db';
 import { decodeCheckpoint } from '../apps/worker/src/ml/checkpoint.ts';
-import { freePort, startProcess, stop, waitFor, type Proc } from './helpers/stack.ts';
+import { startStack, waitFor, type Proc, type Stack } from './helpers/stack.ts';
 
 const prefix = `e2e-${process.pid}`;
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const db = createDb(process.env.DATABASE_URL!);
-let api: Proc;
+let stack: Stack;
 let worker: Proc;
 let base: string;
 
 before(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  const env = { PORT: String(port), SLMLAB_QUEUE_PREFIX: prefix, LOG_LEVEL: 'info', WORKER_ID: 'e2e-worker' };
-  api = startProcess('api', 'apps/api/src/server.ts', env);
-  worker = startProcess('worker', 'apps/worker/src/main.ts', env);
-  await waitFor('the API to be ready', async () => ((await fetch(`${base}/readyz`)).ok ? true : undefined), 60_000, [api]);
-  await waitFor('the worker to take jobs', async () => (worker.output().includes('waiting for jobs') ? true : undefined), 60_000, [worker]);
+  stack = await startStack(prefix, { WORKER_ID: 'e2e-worker' }, { api: 60_000, worker: 60_000 });
+  ({ worker, base } = stack);
 });
 
 after(async () => {
-  const codes = await Promise.all([stop(api), stop(worker)]);
+  const codes = await stack.stop();
   await db.$disconnect();
   const queue = new Queue(EXPERIMENT_QUEUE, { connection: redisOptions(redisUrl), prefix });
   await queue.obliterate({ force: true });
@@ -63,7 +58,7 @@ test('a linear model on Tiny Shakespeare goes from POST to a stored result', asy
       return ['succeeded', 'failed'].includes(e.status) ? e : undefined;
     },
     180_000,
-    [api, worker],
+    [stack.api, worker],
   );
   assert.equal(done.status, 'succeeded', `${done.error}\n${worker.output()}`);
   assert.ok(done.result.testNll < Math.log(65) - 0.5, `test NLL ${done.result.testNll} is not well below ln(65)`);

@@ -96,3 +96,24 @@ export async function stop(p: Proc, signal: NodeJS.Signals = 'SIGTERM'): Promise
   p.child.kill(signal);
   return p.exited;
 }
+
+/** A real API and one worker process on a queue prefix of their own, ready: the end-to-end suites' usual set-up. */
+export interface Stack {
+  api: Proc;
+  worker: Proc;
+  /** http://127.0.0.1:<port> of the API. */
+  base: string;
+  /** SIGTERM to both; resolves with their exit codes (0 and 0 when both stopped cleanly). */
+  stop(): Promise<[number, number]>;
+}
+
+export async function startStack(prefix: string, env: NodeJS.ProcessEnv = {}, timeouts = { api: 90_000, worker: 120_000 }): Promise<Stack> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const all = { PORT: String(port), SLMLAB_QUEUE_PREFIX: prefix, LOG_LEVEL: 'info', ...env };
+  const api = startProcess('api', 'apps/api/src/server.ts', all);
+  const worker = startProcess('worker', 'apps/worker/src/main.ts', all);
+  await waitFor('the API to be ready', async () => ((await fetch(`${base}/readyz`)).ok ? true : undefined), timeouts.api, [api]);
+  await waitFor('the worker to take jobs', async () => (worker.output().includes('waiting for jobs') ? true : undefined), timeouts.worker, [worker]);
+  return { api, worker, base, stop: async () => [await stop(api), await stop(worker)] };
+}
