@@ -5,16 +5,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
-import { repoRoot } from './helpers/stack.ts';
+import { isAlive, repoRoot } from './helpers/stack.ts';
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 test('a process spawned by a test that is SIGKILLed is stopped within seconds', async () => {
   const testLike = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test/fixtures/spawns-and-waits.ts')], {
@@ -23,13 +15,13 @@ test('a process spawned by a test that is SIGKILLed is stopped within seconds', 
   const [first] = (await once(testLike.stdout!, 'data')) as [Buffer];
   const sleeper = Number(first.toString().trim());
   try {
-    assert.ok(alive(sleeper), 'the spawned process runs');
+    assert.ok(isAlive(sleeper), 'the spawned process runs');
     testLike.kill('SIGKILL');
     const deadline = Date.now() + 8000;
-    while (alive(sleeper) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    assert.ok(!alive(sleeper), 'the spawned process was stopped after its test process died');
+    while (isAlive(sleeper) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(!isAlive(sleeper), 'the spawned process was stopped after its test process died');
   } finally {
     testLike.kill('SIGKILL');
-    if (alive(sleeper)) process.kill(sleeper, 'SIGKILL');
+    if (isAlive(sleeper)) process.kill(sleeper, 'SIGKILL');
   }
 });

@@ -66,6 +66,16 @@ function watch(pid: number) {
   watchdog.unref();
 }
 
+/** Whether a process of this pid exists (signal 0 checks without sending). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function freePort(): Promise<number> {
   const srv = createServer().listen(0, '127.0.0.1');
   await new Promise((r) => srv.once('listening', r));

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { parseSpec } from '@slmlab/core';
 import { processTrainer } from './trainer.ts';
+import { isAlive } from '../../../../test/helpers/stack.ts';
 
 /** Live child processes of `pid`, from /proc (field 4 of /proc/<pid>/stat is the parent). */
 function childrenOf(pid: number): number[] {
@@ -24,14 +25,6 @@ function childrenOf(pid: number): number[] {
   return kids;
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function until(what: string, ok: () => boolean, ms: number) {
   const deadline = Date.now() + ms;
@@ -58,7 +51,7 @@ test('the training process is gone once its job has ended', async () => {
   const data = { dataDir: process.env.SLMLAB_DATA_DIR!, allowDownload: false };
   await processTrainer('wasm')({ experimentId: 'lifetime', spec, data, checkpointEvery: { steps: 0, seconds: 0 } }, events, new AbortController().signal);
   assert.equal(during.length, 1, 'one child process trained the job');
-  await until('the training process to exit', () => !alive(during[0]!) || !childrenOf(process.pid).includes(during[0]!), 5000);
+  await until('the training process to exit', () => !isAlive(during[0]!) || !childrenOf(process.pid).includes(during[0]!), 5000);
 });
 
 test('the training process exits when its parent is killed', async () => {
@@ -77,9 +70,9 @@ test('the training process exits when its parent is killed', async () => {
     kids = childrenOf(parent.pid!);
     assert.equal(kids.length, 1, `the parent has one training process (found ${kids.join(', ') || 'none'})`);
     parent.kill('SIGKILL');
-    await until('the orphaned training process to exit', () => !alive(kids[0]!), 10_000);
+    await until('the orphaned training process to exit', () => !isAlive(kids[0]!), 10_000);
   } finally {
     parent.kill('SIGKILL');
-    for (const k of kids) if (alive(k)) process.kill(k, 'SIGKILL'); // a failed run leaves nothing behind
+    for (const k of kids) if (isAlive(k)) process.kill(k, 'SIGKILL'); // a failed run leaves nothing behind
   }
 });

@@ -5,6 +5,7 @@
 // JS and uploaded every step (the study's transformer has ~60 MiB of them a step), and the backward pass
 // recomputes it instead of keeping it.
 import { tf } from '../tf.ts';
+import { registerWebgpuProgram } from './webgpu-program.ts';
 
 /** A dropout draw: the hash key, P(drop) as a 16-bit threshold, and 1 / (1 − rate). */
 export interface DropoutDraw {
@@ -55,38 +56,21 @@ const WGSL = `
     }
   }`;
 
-interface WebgpuBackendLike {
-  runWebGPUProgram(program: object, inputs: tf.TensorInfo[], dtype: tf.DataType, uniforms: { type: string; data: number[] }[]): tf.TensorInfo;
-}
-
-/** x ⊙ mask(draw) in one pass on the GPU (tfjs-backend-webgpu's program interface, flat layout as UnaryOpProgram). */
+/** x ⊙ mask(draw) in one pass on the GPU. */
 export function registerWebgpuDropout(): void {
-  if (tf.getKernel(KERNEL, 'webgpu')) return;
-  tf.registerKernel({
-    kernelName: KERNEL,
-    backendName: 'webgpu',
-    kernelFunc: (({ inputs, backend, attrs }: { inputs: { x: tf.TensorInfo }; backend: WebgpuBackendLike; attrs: DropoutDraw }) => {
-      const shape = inputs.x.shape;
-      const size = shape.reduce((a, b) => a * b, 1);
-      const program = {
-        variableNames: ['A'],
-        outputShape: shape,
-        size: true,
-        workgroupSize: [128, 1, 1],
-        dispatchLayout: { x: shape.map((_, i) => i) },
-        dispatch: [Math.ceil(size / 128), 1, 1],
-        uniforms: 'key : u32, threshold : u32, scale : f32,',
-        shaderKey: 'slmlab_hash_dropout',
-        getUserCode: () => WGSL,
-      };
-      const uniforms = [
-        { type: 'uint32', data: [attrs.key] },
-        { type: 'uint32', data: [attrs.threshold] },
-        { type: 'float32', data: [attrs.scale] },
-      ];
-      return backend.runWebGPUProgram(program, [inputs.x], 'float32', uniforms);
-    }) as unknown as tf.KernelFunc,
-  });
+  registerWebgpuProgram<DropoutDraw>(KERNEL, (inputs, draw) => ({
+    program: {
+      variableNames: ['A'],
+      outputShape: inputs.x!.shape,
+      wgsl: WGSL,
+      uniforms: {
+        declare: 'key : u32, threshold : u32, scale : f32,',
+        values: [{ type: 'uint32', data: [draw.key] }, { type: 'uint32', data: [draw.threshold] }, { type: 'float32', data: [draw.scale] }],
+      },
+      shaderKey: 'slmlab_hash_dropout',
+    },
+    inputs: [inputs.x!],
+  }));
 }
 
 const runKernel = (x: tf.Tensor, draw: DropoutDraw) =>

@@ -5,6 +5,7 @@
 // sort) and sum each token's rows in a fixed order on the GPU. Other backends keep tf.gather's own gradient
 // (their UnsortedSegmentSum is a sequential loop: deterministic).
 import { tf } from '../tf.ts';
+import { registerWebgpuProgram } from './webgpu-program.ts';
 
 const hostIds = new WeakMap<tf.Tensor, Int32Array>();
 
@@ -60,31 +61,19 @@ const WGSL = `
     }
   }`;
 
-interface WebgpuBackendLike {
-  runWebGPUProgram(program: object, inputs: tf.TensorInfo[], dtype: tf.DataType, uniforms: { type: string; data: number[] }[]): tf.TensorInfo;
-}
-
 /** d table [V, C]: one thread per entry sums its token's rows of dy in position order. */
 export function registerWebgpuEmbeddingGrad(): void {
-  if (tf.getKernel(KERNEL, 'webgpu')) return;
-  tf.registerKernel({
-    kernelName: KERNEL,
-    backendName: 'webgpu',
-    kernelFunc: (({ inputs, backend, attrs }: { inputs: Record<'dy' | 'positions' | 'offsets', tf.TensorInfo>; backend: WebgpuBackendLike; attrs: { V: number } }) => {
-      const C = inputs.dy.shape[1]!;
-      const outputShape = [attrs.V, C];
-      const program = {
+  registerWebgpuProgram<{ V: number }>(KERNEL, (inputs, { V }) => {
+    const C = inputs.dy!.shape[1]!;
+    return {
+      program: {
         variableNames: ['dy', 'positions', 'offsets'],
-        outputShape,
-        size: true,
-        workgroupSize: [64, 1, 1],
-        dispatchLayout: { x: [0, 1] },
-        dispatch: [Math.ceil((attrs.V * C) / 64), 1, 1],
-        uniforms: 'C : i32,',
+        outputShape: [V, C],
+        wgsl: WGSL,
+        uniforms: { declare: 'C : i32,', values: [{ type: 'int32', data: [C] }] },
         shaderKey: 'slmlab_embedding_grad_csr',
-        getUserCode: () => WGSL,
-      };
-      return backend.runWebGPUProgram(program, [inputs.dy, inputs.positions, inputs.offsets], 'float32', [{ type: 'int32', data: [C] }]);
-    }) as unknown as tf.KernelFunc,
+      },
+      inputs: [inputs.dy!, inputs.positions!, inputs.offsets!],
+    };
   });
 }
