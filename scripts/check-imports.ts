@@ -1,5 +1,6 @@
 // The import rules of docs/architecture.md, checked over the sources: no import circles (type-only imports
-// count: a circle of types is still a circle a reader must untangle), the API never imports the worker, the
+// count: a circle of types is still a circle a reader must untangle), the API never imports the worker, its
+// feature folders never import back up into its root files (app.ts, server.ts, testing.ts), the
 // worker's ML core imports only TensorFlow.js, Dawn's bindings, @slmlab/core and Node's own modules, and no
 // file imports from outside its package except through the package's name. `npm run check:imports` prints every
 // breach; test/imports.test.ts runs the same check.
@@ -61,6 +62,11 @@ function ruleBreach(file: string, spec: string): Breach | undefined {
   const target = spec.startsWith('.') ? rel(path.resolve(path.dirname(file), spec)) : spec;
   if (from.startsWith('apps/api/') && (target.startsWith('apps/worker/') || spec === '@slmlab/worker')) {
     return { rule: 'the API never imports the worker', detail: `${from} imports ${spec}` };
+  }
+  // Features sit below the API's root files: they never import back up into them (the root imports the features).
+  const apiRoot = /^apps\/api\/src\/(app|server|testing)\.ts$/;
+  if (from.startsWith('apps/api/src/') && from.split('/').length > 4 && apiRoot.test(target)) {
+    return { rule: 'features do not import the API root (app.ts, server.ts, testing.ts)', detail: `${from} imports ${spec}` };
   }
   if (from.startsWith('apps/worker/src/ml/')) {
     if (!ML_ALLOWED.test(spec)) return { rule: 'the ML core imports only tfjs, Dawn, @slmlab/core and node:*', detail: `${from} imports ${spec}` };

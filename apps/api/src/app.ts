@@ -4,27 +4,27 @@ import http from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ApiConfig } from './config.ts';
-import { authPlugin } from './plugins/auth.ts';
+import { authPlugin } from './auth/plugin.ts';
 import { dbPlugin } from './plugins/db.ts';
-import { errorsPlugin } from './plugins/errors.ts';
-import { progressPlugin } from './plugins/progress.ts';
+import { errorsPlugin } from './edge/errors.ts';
+import { progressPlugin } from './live/progress.ts';
 import { queuePlugin } from './plugins/queue.ts';
-import { reconcilePlugin } from './plugins/reconcile.ts';
+import { reconcilePlugin } from './reconcile/plugin.ts';
 import { servicesPlugin } from './plugins/services.ts';
 import { shared } from './plugins/shared.ts';
 import { swaggerPlugin } from './plugins/swagger.ts';
-import { checkpointRoutes } from './routes/checkpoints.ts';
-import { compareRoutes } from './routes/compare.ts';
-import { eventRoutes } from './routes/events.ts';
-import { experimentRoutes } from './routes/experiments.ts';
-import { frontierRoutes } from './routes/frontier.ts';
-import { healthRoutes } from './routes/health.ts';
-import { metricRoutes } from './routes/metrics.ts';
-import { sweepRoutes } from './routes/sweeps.ts';
-import { validatorCompiler } from './validation.ts';
-import { InvalidJsonError } from './http-errors.ts';
-import { MAX_JSON_DEPTH, jsonDepthExceeds } from './input-rules.ts';
-import { requestLogFields } from './log-redact.ts';
+import { checkpointRoutes } from './experiments/checkpoint-routes.ts';
+import { compareRoutes } from './search/compare-routes.ts';
+import { eventRoutes } from './live/routes.ts';
+import { experimentRoutes } from './experiments/routes.ts';
+import { frontierRoutes } from './search/frontier-routes.ts';
+import { healthRoutes } from './health/routes.ts';
+import { metricRoutes } from './search/curve-routes.ts';
+import { sweepRoutes } from './sweeps/routes.ts';
+import { validatorCompiler } from './edge/validation.ts';
+import { InvalidJsonError } from './edge/http-errors.ts';
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from './edge/input-rules.ts';
+import { requestLogFields } from './edge/log-redact.ts';
 
 /** Not scoped, so that the instance it is registered on carries its decorators (db, queue): tests use them. */
 export const app: FastifyPluginAsync<{ config: ApiConfig }> = shared('slmlab-api', async (fastify, { config }) => {
@@ -36,7 +36,7 @@ export const app: FastifyPluginAsync<{ config: ApiConfig }> = shared('slmlab-api
   await fastify.register(progressPlugin, { redisUrl: config.REDIS_URL, prefix: config.SLMLAB_QUEUE_PREFIX });
   await fastify.register(servicesPlugin, { config });
   await fastify.register(reconcilePlugin, { intervalS: config.SLMLAB_RECONCILE_INTERVAL_S, heartbeatTimeoutS: config.SLMLAB_HEARTBEAT_TIMEOUT_S });
-  // Before every route: its hook covers each one registered after it (plugins/auth.ts).
+  // Before every route: its hook covers each one registered after it (auth/plugin.ts).
   await fastify.register(authPlugin, {
     enabled: config.SLMLAB_AUTH === 'on',
     openReads: config.SLMLAB_AUTH_OPEN_READS,
@@ -85,7 +85,7 @@ export function buildApp({ config, logger = false }: BuildAppOptions): FastifyIn
 
 /**
  * JSON.parse, bounded: nesting is counted before parsing (recursive code downstream must not overflow), and
- * keys such as `__proto__` are left as plain data for validation to refuse with their path (input-rules.ts).
+ * keys such as `__proto__` are left as plain data for validation to refuse with their path (edge/input-rules.ts).
  */
 function parseJsonBody(text: string): unknown {
   if (text.trim() === '') throw new InvalidJsonError('the body is empty; send a JSON document (content-type: application/json)');

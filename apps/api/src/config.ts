@@ -23,13 +23,13 @@ export const ApiEnv = Type.Object({
   SLMLAB_MAX_TRAIN_FLOPS: Type.Number({ exclusiveMinimum: 0, default: 1e17 }),
   SLMLAB_MAX_EST_MEMORY_BYTES: Type.Number({ exclusiveMinimum: 0, default: 8 * 1024 ** 3 }),
   /**
-   * Seconds between passes of the queue reconciler (services/reconcile.ts), which re-enqueues queued or running
+   * Seconds between passes of the queue reconciler (reconcile/reconcile.ts), which re-enqueues queued or running
    * experiments whose BullMQ job is gone (a Redis restart without persistence, a flush). It also runs once at
    * start. 0 turns it off.
    */
   SLMLAB_RECONCILE_INTERVAL_S: Type.Integer({ minimum: 0, maximum: 86_400, default: 30 }),
   /**
-   * `on`: requests need `Authorization: Bearer <token>` (plugins/auth.ts; tokens from `npm run token`). `off` by
+   * `on`: requests need `Authorization: Bearer <token>` (auth/plugin.ts; tokens from `npm run token`). `off` by
    * default, so that the one-command demo and local use need no token; the API then logs a warning at start.
    */
   SLMLAB_AUTH: Type.Enum(['off', 'on'], { default: 'off' }),

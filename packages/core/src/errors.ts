@@ -1,5 +1,5 @@
 // Typed errors shared by the API and the worker. The API maps them to HTTP statuses in one place
-// (apps/api/src/plugins/errors.ts); the worker turns the non-retryable ones into BullMQ's UnrecoverableError.
+// (apps/api/src/edge/errors.ts); the worker turns the non-retryable ones into BullMQ's UnrecoverableError.
 
 /** One problem with an input: a JSON-pointer-like path and a reason a person can act on. */
 export interface Issue {

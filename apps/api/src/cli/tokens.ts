@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import Type from 'typebox';
 import { CommonEnv, ConfigError, isUnreachableError, parseEnv } from '@slmlab/core';
 import { createDb, tokensRepo, type ApiToken, type Db } from '@slmlab/db';
-import { createToken, findToken, TOKEN_SCOPES, type TokenScope } from '../services/tokens.ts';
+import { createToken, findToken, TOKEN_SCOPES, type TokenScope } from '../auth/tokens.ts';
 
 const USAGE = `usage: npm run token -- create --name <name> --scopes read|write|read,write [--expires-days <n>]
        npm run token -- list [--json]

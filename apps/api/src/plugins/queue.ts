@@ -20,7 +20,7 @@ export const queuePlugin: FastifyPluginAsync<{ redisUrl: string; prefix: string 
   const queue: ExperimentQueue = new Queue(EXPERIMENT_QUEUE, {
     // Connection options, not an ioredis instance: BullMQ then owns the connection and close() ends it.
     // Without the offline queue, commands fail at once while Redis is away instead of waiting for it, so a
-    // submission gets a 503 rather than hanging (see services/experiments.ts).
+    // submission gets a 503 rather than hanging (see experiments/service.ts).
     connection: { ...redisOptions(opts.redisUrl), enableOfflineQueue: false },
     prefix: opts.prefix,
   });

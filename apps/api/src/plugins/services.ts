@@ -4,11 +4,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { checkpointsRepo, experimentsRepo, sweepsRepo, tokensRepo } from '@slmlab/db';
 import type { ApiConfig } from '../config.ts';
-import { experimentService } from '../services/experiments.ts';
-import { limitsFromConfig } from '../services/limits.ts';
-import type { LiveDeps } from '../services/live.ts';
-import { searchService } from '../services/search.ts';
-import { sweepService } from '../services/sweeps.ts';
+import { experimentService } from '../experiments/service.ts';
+import { limitsFromConfig } from '../experiments/limits.ts';
+import type { LiveDeps } from '../live/streams.ts';
+import { searchService } from '../search/service.ts';
+import { sweepService } from '../sweeps/service.ts';
 import { shared } from './shared.ts';
 
 /** How often a live event stream reads the experiment's row and new epoch points. */

@@ -2,8 +2,8 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyPluginAsync, FastifySchema } from 'fastify';
-import { ERROR_EXAMPLES, MEDIA_EXAMPLES, SUCCESS_EXAMPLES } from '../openapi-examples.ts';
-import { isOpenRoute } from './auth.ts';
+import { ERROR_EXAMPLES, MEDIA_EXAMPLES, SUCCESS_EXAMPLES } from './openapi-examples.ts';
+import { isOpenRoute } from '../auth/plugin.ts';
 import { shared } from './shared.ts';
 
 export const swaggerPlugin: FastifyPluginAsync = shared('swagger', async (app) => {
@@ -37,7 +37,7 @@ export const swaggerPlugin: FastifyPluginAsync = shared('swagger', async (app) =
       },
       security: [{ bearerAuth: [] }],
     },
-    // Probes and /docs need no token (plugins/auth.ts): `security: []` says so in the document.
+    // Probes and /docs need no token (auth/plugin.ts): `security: []` says so in the document.
     transform: ({ schema, url, route }) => {
       const documented = withExamples(forClients(schema), `${[route.method].flat()[0]} ${url}`);
       return { schema: isOpenRoute(url) && documented ? { ...documented, security: [] } : documented, url };
@@ -78,7 +78,7 @@ function optionalDefaults(schema: unknown): unknown {
 }
 
 /**
- * Adds an example to every response of the route (openapi-examples.ts) on copies, so that the schemas Fastify
+ * Adds an example to every response of the route (plugins/openapi-examples.ts) on copies, so that the schemas Fastify
  * serialises with stay as they are. A response with `content` gets one per media type.
  */
 function withExamples(schema: FastifySchema, route: string): FastifySchema {

@@ -1,0 +1,81 @@
+// Bearer-token authentication (SLMLAB_AUTH=on). One onRequest hook on the root instance decides by method and
+// route, so every route is covered, including those other plugins register later, with nothing to set per
+// route: probes and /docs are open; GET/HEAD/OPTIONS need the `read` scope (none with SLMLAB_AUTH_OPEN_READS,
+// except a checkpoint download, unless SLMLAB_AUTH_OPEN_CHECKPOINTS); every other method needs `write`. Deny by default: anything not listed open, even a path with no route, is
+// checked, so a new route cannot be left unprotected by forgetting a setting.
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { hasScope, verifyToken, type TokenScope } from './tokens.ts';
+import { shared } from '../plugins/shared.ts';
+
+/** The token a request was authenticated with (null when auth is off, or on an open route without one). */
+export interface RequestToken {
+  id: string;
+  name: string;
+  scopes: string[];
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    apiToken: RequestToken | null;
+  }
+}
+
+export interface AuthOptions {
+  enabled: boolean;
+  /** Reads need no token (one that is sent is still checked). */
+  openReads: boolean;
+  /** Downloading checkpoint data needs no token when reads are open (SLMLAB_AUTH_OPEN_CHECKPOINTS; off by default). */
+  openCheckpoints: boolean;
+}
+
+/** The download of a checkpoint's bytes: model weights, which open reads do not give away unless asked to. */
+const CHECKPOINT_DOWNLOAD = '/v1/experiments/:id/checkpoints/:checkpointId';
+
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const REALM = 'Bearer realm="slmlab"';
+
+/** Routes that never need a token: probes (load balancers carry none) and the API's documentation. */
+export function isOpenRoute(url: string | undefined): boolean {
+  if (url === undefined) return false;
+  return url === '/healthz' || url === '/readyz' || url === '/docs' || url.startsWith('/docs/');
+}
+
+export const authPlugin: FastifyPluginAsync<AuthOptions> = shared('auth', async (app, opts) => {
+  app.decorateRequest('apiToken', null);
+  if (!opts.enabled) {
+    app.log.warn('SLMLAB_AUTH=off: every request is accepted without a token; set SLMLAB_AUTH=on for a shared deployment');
+    return;
+  }
+  app.log.info({ openReads: opts.openReads, openCheckpoints: opts.openCheckpoints }, 'SLMLAB_AUTH=on: requests need a bearer token');
+  const tokens = app.services.repos.tokens;
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (isOpenRoute(request.routeOptions.url)) return;
+    const needed: TokenScope = READ_METHODS.has(request.method) ? 'read' : 'write';
+    const header = request.headers.authorization;
+    const open = opts.openReads && (opts.openCheckpoints || request.routeOptions.url !== CHECKPOINT_DOWNLOAD);
+    if (header === undefined && needed === 'read' && open) return;
+    if (header === undefined) return unauthorized(reply, 'this request needs Authorization: Bearer <token>', REALM);
+    const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
+    if (!match) return unauthorized(reply, 'the Authorization header must be "Bearer <token>"', REALM);
+    const result = await verifyToken(tokens, match[1]!);
+    if (!result.ok) {
+      return unauthorized(reply, result.reason, `${REALM}, error="invalid_token", error_description="${result.reason}"`);
+    }
+    const { id, name, scopes } = result.token;
+    request.apiToken = { id, name, scopes };
+    if (!hasScope(scopes, needed)) return forbidden(request, reply, needed);
+  });
+});
+
+function unauthorized(reply: FastifyReply, message: string, challenge: string) {
+  return reply.code(401).header('www-authenticate', challenge).send({ error: { code: 'unauthorized', message } });
+}
+
+function forbidden(request: FastifyRequest, reply: FastifyReply, needed: TokenScope) {
+  const message = `token ${JSON.stringify(request.apiToken?.name ?? '')} lacks the "${needed}" scope this request needs`;
+  return reply
+    .code(403)
+    .header('www-authenticate', `${REALM}, error="insufficient_scope", scope="${needed}"`)
+    .send({ error: { code: 'forbidden', message } });
+}
