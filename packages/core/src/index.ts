@@ -9,3 +9,4 @@ export * from './metrics.ts';
 export * from './unreachable.ts';
 export * from './retry.ts';
 export * from './shutdown.ts';
+export * from './estimate.ts';

@@ -1,5 +1,11 @@
 // Command-line arguments: positionals, `--flag`, and `--key=value` where a dotted key overrides a spec field
 // (`--training.epochs=1`). Values are read as JSON when they parse (numbers, booleans), else as strings.
+import { closest, specPaths } from './suggest.ts';
+
+/** A mistake in the command line: main.ts prints the message and exits 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
 
 export interface ParsedArgs {
   positionals: string[];
@@ -39,4 +45,25 @@ export function setPath(target: Record<string, unknown>, path: string, value: un
     node = node[key] as Record<string, unknown>;
   }
   node[keys[keys.length - 1]!] = value;
+}
+
+/**
+ * Refuses options a command does not know, naming the closest known one. `own` are the command's options;
+ * with `specOverrides`, any spec path (`training.epochs`, or a parent such as `model`) is accepted too.
+ */
+export function checkOptions(options: ParsedArgs['options'], own: readonly string[], specOverrides: boolean, help: string): void {
+  const paths = specOverrides ? specPaths() : [];
+  for (const key of options.keys()) {
+    if (own.includes(key) || paths.some((p) => p === key || p.startsWith(`${key}.`))) continue;
+    const guess = closest(key, [...own, ...paths]);
+    const what = specOverrides && key.includes('.') ? 'spec field' : 'option';
+    throw new UsageError(`unknown ${what} --${key}${guess ? ` (did you mean --${guess}?)` : ''}; ${help}`);
+  }
+}
+
+/** The value of `--name=value`; a bare `--name` (no value) is a mistake. */
+export function stringOption(options: ParsedArgs['options'], name: string): string | undefined {
+  const v = options.get(name);
+  if (v === true) throw new UsageError(`--${name} needs a value: --${name}=…`);
+  return v;
 }

@@ -2,42 +2,51 @@
 // GET /v1/experiments/:id/checkpoints/:checkpointId) into the model its spec describes, and prints the NLL of a
 // split as JSON. Works for both formats (docs/checkpoints.md).
 import { readFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { parseSpec } from '@slmlab/core';
-import { initBackend, BACKEND_CHOICES, type BackendChoice } from '../ml/backend.ts';
+import { initBackend, BACKEND_CHOICES } from '../ml/backend.ts';
 import { decodeCheckpoint, loadWeights, STATE_FORMAT, type DecodedCheckpoint } from '../ml/checkpoint.ts';
 import { loadCorpus } from '../ml/data/index.ts';
 import { evaluate } from '../ml/evaluate.ts';
 import { buildModel } from '../ml/models/index.ts';
 import { createRng } from '../ml/rng.ts';
-import { parseArgs } from './args.ts';
+import { checkOptions, parseArgs, stringOption, UsageError } from './args.ts';
+import { backendOption, dataOption, explainDataError } from './run-options.ts';
 
 export const EVAL_USAGE = `usage: slmlab eval <checkpoint-file> [options]
   --split=NAME        test | valid (default test)
   --weights=WHICH     training-state checkpoints: best (default) | current
   --windows=N         evaluation windows (default: the spec's evalWindows)
   --backend=NAME      ${BACKEND_CHOICES.join(' | ')} (default: SLMLAB_BACKEND or auto)
-  --data-dir=DIR      data directory (default: SLMLAB_DATA_DIR or ~/.cache/slmlab/data)
-  --no-download       fail instead of downloading a missing data file
+  --data-dir=DIR      data directory (default: SLMLAB_DATA_DIR, else ../shared/data beside the checkout
+                      when it holds the data set, else ~/.cache/slmlab/data)
+  --no-download       fail instead of downloading a missing data file (also SLMLAB_ALLOW_DOWNLOAD=false)
 prints {"split", "nll", "allTokensNll"?, "params", "weights", "backend"} as JSON`;
+
+const OWN_OPTIONS = ['split', 'weights', 'windows', 'backend', 'data-dir', 'no-download', 'help'];
+const MORE = 'run "slmlab eval --help" for the options';
 
 export async function evalCommand(argv: string[]): Promise<number> {
   const { positionals, options } = parseArgs(argv);
-  if (options.has('help') || positionals.length !== 1) {
-    console.error(EVAL_USAGE);
-    return options.has('help') ? 0 : 2;
+  if (options.has('help')) {
+    console.log(EVAL_USAGE);
+    return 0;
   }
-  const split = (options.get('split') as string | undefined) ?? 'test';
-  const which = (options.get('weights') as string | undefined) ?? 'best';
-  if (split !== 'test' && split !== 'valid') return usageError(`--split must be test or valid, not ${split}`);
-  if (which !== 'best' && which !== 'current') return usageError(`--weights must be best or current, not ${which}`);
+  if (positionals.length !== 1) throw new UsageError(`eval takes one checkpoint file (got ${positionals.length}); ${MORE}`);
+  checkOptions(options, OWN_OPTIONS, false, MORE);
+  const split = stringOption(options, 'split') ?? 'test';
+  const which = stringOption(options, 'weights') ?? 'best';
+  if (split !== 'test' && split !== 'valid') throw new UsageError(`--split must be test or valid, not ${split}`);
+  if (which !== 'best' && which !== 'current') throw new UsageError(`--weights must be best or current, not ${which}`);
+  const backendChoice = backendOption(options);
   const ckpt = decodeCheckpoint(new Uint8Array(await readFile(positionals[0]!)));
   const { spec, vocab } = describe(ckpt);
-  const backendChoice = (options.get('backend') as BackendChoice | undefined) ?? (process.env.SLMLAB_BACKEND as BackendChoice) ?? 'auto';
+  const windows = Number(stringOption(options, 'windows') ?? spec.training.evalWindows);
+  if (!Number.isInteger(windows) || windows < 1) throw new UsageError(`--windows must be a whole number ≥ 1`);
   const backend = await initBackend(backendChoice);
-  const dataDir = (options.get('data-dir') as string | undefined) ?? process.env.SLMLAB_DATA_DIR ?? path.join(os.homedir(), '.cache/slmlab/data');
-  const corpus = await loadCorpus(spec.dataset, { dataDir, allowDownload: !options.has('no-download') });
+  const where = dataOption(options, spec.dataset);
+  const corpus = await loadCorpus(spec.dataset, where).catch((err: unknown) => {
+    throw explainDataError(err, spec.dataset, where);
+  });
   if (vocab && JSON.stringify(vocab) !== JSON.stringify(corpus.vocab)) {
     throw new Error(`the checkpoint's vocabulary (${vocab.length} tokens) differs from this ${spec.dataset} file's (${corpus.vocab.length})`);
   }
@@ -45,7 +54,6 @@ export async function evalCommand(argv: string[]): Promise<number> {
   try {
     const prefix = ckpt.header.format === STATE_FORMAT ? (which === 'best' ? 'best/' : 'model/') : '';
     loadWeights(model.params, ckpt, prefix);
-    const windows = Number(options.get('windows') ?? spec.training.evalWindows);
     const tokens = limit(corpus[split], spec.training.evalTokens);
     const r = await evaluate(model, tokens, { contextLength: spec.model.contextLength, windows, batchSize: spec.training.batchSize });
     const weights = ckpt.header.format === STATE_FORMAT ? which : 'best';
@@ -65,9 +73,4 @@ function describe(ckpt: DecodedCheckpoint) {
 
 function limit(tokens: Int32Array, n: number | undefined) {
   return n ? tokens.subarray(0, n) : tokens;
-}
-
-function usageError(message: string): number {
-  console.error(`${message}\n${EVAL_USAGE}`);
-  return 2;
 }

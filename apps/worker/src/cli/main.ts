@@ -3,8 +3,10 @@ const USAGE = `usage: slmlab <command> [args]
   train <spec.json | preset> [--key=value ...]   train one experiment here, no services needed
   eval <checkpoint-file> [--split=test|valid]    NLL of a saved or downloaded checkpoint
   reproduce paper [--tables=A,B,D] [--seeds=N]    run the study's tables through the API, print them beside its numbers
-  presets                                        list the preset names
+  presets [--names]                              list the presets, with what each costs to train here
 run "slmlab <command> --help" for a command's options`;
+
+const COMMANDS = ['train', 'eval', 'reproduce', 'presets', 'help'];
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -16,16 +18,20 @@ async function main(argv: string[]): Promise<number> {
     case 'reproduce':
       return (await import('./reproduce-command.ts')).reproduceCommand(rest);
     case 'presets':
-      console.log((await (await import('./presets.ts')).listPresets()).join('\n'));
-      return 0;
-    case undefined:
+      return (await import('./presets-command.ts')).presetsCommand(rest);
     case '--help':
+    case '-h':
     case 'help':
       console.log(USAGE);
-      return command ? 0 : 2;
-    default:
-      console.error(`unknown command "${command}"\n${USAGE}`);
+      return 0;
+    case undefined:
+      console.error(USAGE);
       return 2;
+    default: {
+      const guess = (await import('./suggest.ts')).closest(command, COMMANDS);
+      console.error(`unknown command "${command}"${guess ? ` (did you mean ${guess}?)` : ''}\n${USAGE}`);
+      return 2;
+    }
   }
 }
 
@@ -33,6 +39,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
     console.error(`slmlab: ${(err as Error).message ?? err}`);
-    process.exit(1);
+    // A mistake in the command line exits 2, as the usage messages do; anything else 1.
+    process.exit((err as Error).name === 'UsageError' ? 2 : 1);
   },
 );

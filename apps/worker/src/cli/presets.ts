@@ -22,11 +22,24 @@ export async function readSpecSource(source: string): Promise<{ spec: unknown; l
   }
 }
 
+/**
+ * The preset names under `dir`: JSON files that are experiment specs (they name a model). Other JSON there,
+ * such as experiments/paper/results.json (the study's numbers), is data, not a preset.
+ */
 export async function listPresets(dir = PRESETS_DIR, prefix = ''): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
     if (e.isDirectory()) out.push(...(await listPresets(path.join(dir, e.name), `${prefix}${e.name}/`)));
-    else if (e.name.endsWith('.json')) out.push(`${prefix}${e.name.slice(0, -5)}`);
+    else if (e.name.endsWith('.json') && (await isSpecFile(path.join(dir, e.name)))) out.push(`${prefix}${e.name.slice(0, -5)}`);
   }
   return out.sort();
+}
+
+async function isSpecFile(file: string): Promise<boolean> {
+  try {
+    const json = JSON.parse(await readFile(file, 'utf8')) as { model?: unknown };
+    return typeof json.model === 'object' && json.model !== null;
+  } catch {
+    return false;
+  }
 }

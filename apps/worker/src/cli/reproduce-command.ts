@@ -5,7 +5,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { estimateCost, parseSpec } from '@slmlab/core';
 import { apiClient, type ApiClient } from './api-client.ts';
-import { parseArgs, parseValue, setPath } from './args.ts';
+import { checkOptions, parseArgs, parseValue, setPath, UsageError } from './args.ts';
+import { describeEstimate, estimateRun, sumEstimates, type RunEstimate } from './estimate.ts';
 import { listPresets, readSpecSource } from './presets.ts';
 import { markdown, readStudy, tableReport, type Row } from './reproduce-report.ts';
 
@@ -17,11 +18,15 @@ export const REPRODUCE_USAGE = `usage: slmlab reproduce paper [options] [--secti
   --poll=SECONDS      how often to check progress (default 10)
   --out=FILE          also write the tables as JSON (default runs/reproduce-<time>.json)
   --training.windowsPerEpoch=2000 …   override a setting in every row (the output then says it is reduced)
-Rows are submitted most expensive first. Run the same command again to re-attach (a repeated sweep returns the
-one that exists: nothing is trained twice) and print the tables when its runs end.
-example: slmlab reproduce paper --tables=A,D --seeds=3`;
+Before submitting it prints the training tokens and an estimated duration on one CPU worker (wasm; divide by
+the number of workers). At the study's settings all four tables are 356 M training tokens, ≈ 9–21 h of one core
+(A+B ≈ 3–6 h, C ≈ 3–7 h, D ≈ 3–8 h); --seeds=3 triples it. Rows are submitted most expensive first.
+Run the same command again to re-attach (a repeated sweep returns the one that exists: nothing is trained
+twice) and print the tables when its runs end.
+example: slmlab reproduce paper --tables=B --training.windowsPerEpoch=2000 --training.evalWindows=1000   (≈ 6–14 min)`;
 
-const OWN_OPTIONS = new Set(['tables', 'seeds', 'api', 'token', 'poll', 'out', 'help']);
+const OWN_OPTIONS = ['tables', 'seeds', 'api', 'token', 'poll', 'out', 'help'];
+const MORE = 'run "slmlab reproduce --help" for the options';
 const TABLES = ['A', 'B', 'C', 'D'];
 
 interface SweepView {
@@ -30,21 +35,24 @@ interface SweepView {
 
 export async function reproduceCommand(argv: string[]): Promise<number> {
   const { positionals, options } = parseArgs(argv);
-  if (options.has('help') || positionals[0] !== 'paper' || positionals.length !== 1) {
-    console.error(REPRODUCE_USAGE);
-    return options.has('help') ? 0 : 2;
+  if (options.has('help')) {
+    console.log(REPRODUCE_USAGE);
+    return 0;
   }
+  if (positionals[0] !== 'paper' || positionals.length !== 1) throw new UsageError(`the one thing to reproduce is "paper": slmlab reproduce paper …; ${MORE}`);
+  checkOptions(options, OWN_OPTIONS, true, MORE);
   const tables = String(options.get('tables') ?? TABLES.join(',')).toUpperCase().split(',').map((t) => t.trim());
   const unknown = tables.filter((t) => !TABLES.includes(t));
-  if (unknown.length) return usageError(`unknown table(s) ${unknown.join(', ')}: the study has ${TABLES.join(', ')}`);
+  if (unknown.length) throw new UsageError(`unknown table(s) ${unknown.join(', ')}: the study has ${TABLES.join(', ')}`);
   const seeds = Number(options.get('seeds') ?? 1);
-  if (!Number.isInteger(seeds) || seeds < 1 || seeds > 100) return usageError('--seeds must be a whole number from 1 to 100');
-  const overrides = [...options].filter(([k]) => !OWN_OPTIONS.has(k));
+  if (!Number.isInteger(seeds) || seeds < 1 || seeds > 100) throw new UsageError('--seeds must be a whole number from 1 to 100');
+  const overrides = [...options].filter(([k]) => !OWN_OPTIONS.includes(k));
   const api = apiClient(String(options.get('api') ?? process.env.SLMLAB_API_URL ?? 'http://localhost:3000'), (options.get('token') as string | undefined) ?? process.env.SLMLAB_TOKEN);
   const study = await readStudy();
 
   const started = Date.now();
-  const { submitted, existing } = await submitTables(api, tables, seeds, overrides);
+  const planned = await planTables(tables, overrides, seeds);
+  const { submitted, existing } = await submitTables(api, tables, planned, seeds);
   const count = [...submitted.values()].flat().length;
   const again = existing ? ` (${existing} of them already there: following those)` : '';
   console.error(`submitted ${count} sweeps (${seeds} seed${seeds > 1 ? 's' : ''} each) to ${api.base}${again}`);
@@ -67,6 +75,7 @@ interface Planned {
   preset: string;
   base: Record<string, unknown>;
   flops: number;
+  estimate: RunEstimate;
 }
 
 /**
@@ -74,9 +83,8 @@ interface Planned {
  * order, so the longest runs start at once and the short ones fill in around them instead of one long run
  * starting last and finishing alone (longest-processing-time-first scheduling).
  */
-async function submitTables(api: ApiClient, tables: string[], seeds: number, overrides: [string, string | true][]) {
-  const planned: Planned[] = [];
-  for (const table of tables) planned.push(...(await planTable(table, overrides)));
+async function submitTables(api: ApiClient, tables: string[], planned: Planned[], seeds: number) {
+  planned = [...planned];
   planned.sort((a, b) => b.flops - a.flops);
   const submitted = new Map<string, Row[]>(tables.map((t) => [t, []]));
   let existing = 0;
@@ -91,6 +99,15 @@ async function submitTables(api: ApiClient, tables: string[], seeds: number, ove
   return { submitted, existing };
 }
 
+/** Every row of the tables, its overrides applied; says what they will cost before anything is submitted. */
+async function planTables(tables: string[], overrides: [string, string | true][], seeds: number): Promise<Planned[]> {
+  const planned: Planned[] = [];
+  for (const table of tables) planned.push(...(await planTable(table, overrides)));
+  const total = sumEstimates(planned.flatMap((p) => Array<RunEstimate>(seeds).fill(p.estimate)));
+  console.error(`${planned.length * seeds} runs: ${describeEstimate(total)}; with N workers about 1/N of that`);
+  return planned;
+}
+
 async function planTable(table: string, overrides: [string, string | true][]): Promise<Planned[]> {
   const presets = (await listPresets()).filter((p) => p.startsWith(`paper/table-${table.toLowerCase()}/`));
   const planned: Planned[] = [];
@@ -98,8 +115,9 @@ async function planTable(table: string, overrides: [string, string | true][]): P
     const { spec } = await readSpecSource(preset);
     const base = spec as Record<string, unknown>;
     for (const [key, value] of overrides) setPath(base, key, value === true ? true : parseValue(value));
-    const cost = estimateCost(parseSpec(base));
-    planned.push({ table, preset, base, flops: cost.flopsTrain + cost.flopsEval });
+    const resolved = parseSpec(base);
+    const cost = estimateCost(resolved);
+    planned.push({ table, preset, base, flops: cost.flopsTrain + cost.flopsEval, estimate: estimateRun(resolved) });
   }
   return planned;
 }
@@ -125,9 +143,4 @@ async function follow(api: ApiClient, submitted: Map<string, Row[]>, pollSeconds
     if (open === 0) return;
     await new Promise((r) => setTimeout(r, pollSeconds * 1000));
   }
-}
-
-function usageError(message: string): number {
-  console.error(`${message}\n${REPRODUCE_USAGE}`);
-  return 2;
 }
