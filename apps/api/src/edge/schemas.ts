@@ -82,6 +82,7 @@ export const ExperimentSummary = Type.Object({
     Type.Object(
       {
         seconds: Type.Number({ description: 'training and evaluation on one worker, once it starts' }),
+        secondsRange: Type.Optional(Type.Array(Type.Number(), { minItems: 2, maxItems: 2, description: 'without history here: [at the fastest, at the slowest] measured one-CPU-worker rate' })),
         trainTokens: Type.Number({ description: 'windows per epoch × T × epochs' }),
         gflops: Type.Number({ description: 'the throughput assumed' }),
         basis: Type.String({ description: 'where that throughput comes from' }),

@@ -1,13 +1,16 @@
 // How long an experiment will take, said when it is submitted: its FLOPs (training and evaluation, the cost
 // model's count) over a throughput. The throughput is the median achieved GFLOP/s of recent finished runs of the
-// same model kind on this deployment's workers, or, with fewer than MIN_HISTORY of them, the rate one CPU worker
-// (wasm, one core) reaches on this project's machines (docs/performance.md). An estimate, labelled with its basis.
-import { estimateCost, type ExperimentSpec } from '@slmlab/core';
+// same model kind on this deployment's workers, or, with fewer than MIN_HISTORY of them, the range one CPU worker
+// (wasm, one core) was measured to reach on the project's machines (packages/core estimate.ts, which bin/slmlab
+// uses too). An estimate, labelled with its basis.
+import { WASM_GFLOPS, estimateCost, estimateRun, type ExperimentSpec } from '@slmlab/core';
 import type { ExperimentsRepo } from '@slmlab/db';
 
 export interface DurationEstimate {
   /** Seconds of training and evaluation on one worker, once it starts. */
   seconds: number;
+  /** Without history: the fastest and slowest of the measured one-CPU-worker rates. */
+  secondsRange?: [number, number];
   /** Tokens of training: windows per epoch × T × epochs. */
   trainTokens: number;
   /** The throughput assumed, GFLOP/s. */
@@ -18,19 +21,23 @@ export interface DurationEstimate {
 const MIN_HISTORY = 3;
 const HISTORY = 20;
 
-/** GFLOP/s of one wasm worker on one core of the project's machines (docs/performance.md, 2026-12-01). */
-const ONE_CPU_WORKER: Record<ExperimentSpec['model']['kind'], number> = { linear: 5, mlp: 5, attention: 20, transformer: 25 };
-
 export function estimateDuration(spec: ExperimentSpec, recentGflops: number[]): DurationEstimate {
-  const { flopsTrain, flopsEval } = estimateCost(spec);
   const kind = spec.model.kind;
-  const known = recentGflops.length >= MIN_HISTORY;
-  const gflops = known ? median(recentGflops) : ONE_CPU_WORKER[kind];
-  const basis = known
-    ? `median of the last ${recentGflops.length} finished ${kind} runs here`
-    : `one CPU worker (wasm, one core): fewer than ${MIN_HISTORY} finished ${kind} runs to learn from`;
-  const t = spec.training;
-  return { seconds: Math.round((flopsTrain + flopsEval) / (gflops * 1e9)), trainTokens: t.windowsPerEpoch * spec.model.contextLength * t.epochs, gflops, basis };
+  const { trainTokens, seconds: range } = estimateRun(spec);
+  if (recentGflops.length < MIN_HISTORY) {
+    const [low, high] = WASM_GFLOPS[kind];
+    const gflops = Math.sqrt(low * high); // the middle of the range, as a ratio
+    return {
+      seconds: Math.round(((range![0] + range![1]) / 2)),
+      secondsRange: [Math.round(range![0]), Math.round(range![1])],
+      trainTokens,
+      gflops: Math.round(gflops * 10) / 10,
+      basis: `one CPU worker (wasm, one core; ${low}–${high} GFLOP/s measured on the project's machines): fewer than ${MIN_HISTORY} finished ${kind} runs here to learn from`,
+    };
+  }
+  const { flopsTrain, flopsEval } = estimateCost(spec);
+  const gflops = median(recentGflops);
+  return { seconds: Math.round((flopsTrain + flopsEval) / (gflops * 1e9)), trainTokens, gflops, basis: `median of the last ${recentGflops.length} finished ${kind} runs here` };
 }
 
 /**
