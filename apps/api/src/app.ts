@@ -1,7 +1,7 @@
 // The application as a Fastify plugin (plugins, then routes), and buildApp, which gives it an instance.
 // server.ts boots it; tests call buildApp and app.inject().
 import http from 'node:http';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ApiConfig } from './config.ts';
 import { authPlugin } from './auth/plugin.ts';
@@ -11,7 +11,7 @@ import { progressPlugin } from './live/progress.ts';
 import { queuePlugin } from './plugins/queue.ts';
 import { reconcilePlugin } from './reconcile/plugin.ts';
 import { servicesPlugin } from './plugins/services.ts';
-import { shared } from './plugins/shared.ts';
+import fp from 'fastify-plugin';
 import { swaggerPlugin } from './plugins/swagger.ts';
 import { checkpointRoutes } from './experiments/checkpoint-routes.ts';
 import { compareRoutes } from './search/compare-routes.ts';
@@ -27,7 +27,7 @@ import { MAX_JSON_DEPTH, jsonDepthExceeds } from './edge/input-rules.ts';
 import { requestLogFields } from './edge/log-redact.ts';
 
 /** Not scoped, so that the instance it is registered on carries its decorators (db, queue): tests use them. */
-export const app: FastifyPluginAsync<{ config: ApiConfig }> = shared('slmlab-api', async (fastify, { config }) => {
+export const app = fp<{ config: ApiConfig }>(async (fastify, { config }) => {
   // Order matters: the error handler and the OpenAPI collector must exist before the routes they cover.
   await fastify.register(errorsPlugin);
   await fastify.register(swaggerPlugin);
@@ -50,7 +50,7 @@ export const app: FastifyPluginAsync<{ config: ApiConfig }> = shared('slmlab-api
   await fastify.register(compareRoutes, { prefix: '/v1' });
   await fastify.register(sweepRoutes, { prefix: '/v1' });
   await fastify.register(eventRoutes, { prefix: '/v1', maxStreams: config.SLMLAB_MAX_EVENT_STREAMS });
-});
+}, { name: 'slmlab-api' });
 
 export interface BuildAppOptions {
   config: ApiConfig;

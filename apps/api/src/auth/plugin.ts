@@ -3,9 +3,9 @@
 // route: probes and /docs are open; GET/HEAD/OPTIONS need the `read` scope (none with SLMLAB_AUTH_OPEN_READS,
 // except a checkpoint download, unless SLMLAB_AUTH_OPEN_CHECKPOINTS); every other method needs `write`. Deny by default: anything not listed open, even a path with no route, is
 // checked, so a new route cannot be left unprotected by forgetting a setting.
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasScope, verifyToken, type TokenScope } from './tokens.ts';
-import { shared } from '../plugins/shared.ts';
+import fp from 'fastify-plugin';
 
 /** The token a request was authenticated with (null when auth is off, or on an open route without one). */
 export interface RequestToken {
@@ -40,7 +40,7 @@ export function isOpenRoute(url: string | undefined): boolean {
   return url === '/healthz' || url === '/readyz' || url === '/docs' || url.startsWith('/docs/');
 }
 
-export const authPlugin: FastifyPluginAsync<AuthOptions> = shared('auth', async (app, opts) => {
+export const authPlugin = fp<AuthOptions>(async (app, opts) => {
   app.decorateRequest('apiToken', null);
   if (!opts.enabled) {
     app.log.warn('SLMLAB_AUTH=off: every request is accepted without a token; set SLMLAB_AUTH=on for a shared deployment');
@@ -66,7 +66,7 @@ export const authPlugin: FastifyPluginAsync<AuthOptions> = shared('auth', async 
     request.apiToken = { id, name, scopes };
     if (!hasScope(scopes, needed)) return forbidden(request, reply, needed);
   });
-});
+}, { name: 'auth' });
 
 function unauthorized(reply: FastifyReply, message: string, challenge: string) {
   return reply.code(401).header('www-authenticate', challenge).send({ error: { code: 'unauthorized', message } });

@@ -1,6 +1,5 @@
 // The one place where errors become HTTP answers, all of the shape { error: { code, message, issues? } }.
 // Typed errors map to their statuses; anything unexpected is logged and answered 500 without details.
-import type { FastifyPluginAsync } from 'fastify';
 import {
   ConflictError,
   InvalidSpecError,
@@ -13,7 +12,7 @@ import {
 } from '@slmlab/core';
 import { IdempotencyKeyReusedError, InvalidJsonError, InvalidRequestError, TooManyStreamsError, UnavailableError } from './http-errors.ts';
 import { InvalidSweepError, type CellFailure } from '../sweeps/errors.ts';
-import { shared } from '../plugins/shared.ts';
+import fp from 'fastify-plugin';
 
 export interface ErrorBody {
   error: {
@@ -29,7 +28,7 @@ export interface ErrorBody {
   };
 }
 
-export const errorsPlugin: FastifyPluginAsync = shared('errors', async (app) => {
+export const errorsPlugin = fp(async (app) => {
   app.setErrorHandler((err, request, reply) => {
     const [status, body] = errorResponse(err);
     if (err instanceof TooManyStreamsError) void reply.header('retry-after', '5');
@@ -40,7 +39,7 @@ export const errorsPlugin: FastifyPluginAsync = shared('errors', async (app) => 
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send(errorBody('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)),
   );
-});
+}, { name: 'errors' });
 
 /** Fastify's own client errors (body parsing, sizes, media types), under codes of ours. */
 const FASTIFY_CODES: Record<string, string> = {

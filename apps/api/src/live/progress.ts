@@ -3,9 +3,8 @@
 // fans it out to whoever listens for those experiment ids. Opened on the first subscriber only, so an API that
 // serves no stream holds no extra Redis connection.
 import { QueueEvents } from 'bullmq';
-import type { FastifyPluginAsync } from 'fastify';
 import { EXPERIMENT_QUEUE, redisOptions, type TrainProgress, withTimeout } from '@slmlab/core';
-import { shared } from '../plugins/shared.ts';
+import fp from 'fastify-plugin';
 
 /** What a worker last reported of a running job. */
 export type JobProgress = TrainProgress;
@@ -23,7 +22,7 @@ declare module 'fastify' {
   }
 }
 
-export const progressPlugin: FastifyPluginAsync<{ redisUrl: string; prefix: string }> = shared('progress', async (app, opts) => {
+export const progressPlugin = fp<{ redisUrl: string; prefix: string }>(async (app, opts) => {
   const listeners = new Map<string, Set<ProgressListener>>();
   let events: QueueEvents | undefined;
 
@@ -57,4 +56,4 @@ export const progressPlugin: FastifyPluginAsync<{ redisUrl: string; prefix: stri
   app.addHook('onClose', async () => {
     if (events) await withTimeout(events.close(), 5000).catch(() => events?.disconnect());
   });
-});
+}, { name: 'progress' });

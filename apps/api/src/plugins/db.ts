@@ -1,7 +1,6 @@
 // PostgreSQL through Prisma, one client for the app, disconnected when the app closes.
-import type { FastifyPluginAsync } from 'fastify';
 import { createDb, type Db } from '@slmlab/db';
-import { shared } from './shared.ts';
+import fp from 'fastify-plugin';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -9,10 +8,10 @@ declare module 'fastify' {
   }
 }
 
-export const dbPlugin: FastifyPluginAsync<{ databaseUrl: string }> = shared('db', async (app, opts) => {
+export const dbPlugin = fp<{ databaseUrl: string }>(async (app, opts) => {
   const db = createDb(opts.databaseUrl);
   app.decorate('db', db);
   app.addHook('onClose', async () => {
     await db.$disconnect();
   });
-});
+}, { name: 'db' });

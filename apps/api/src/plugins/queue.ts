@@ -2,9 +2,8 @@
 // asks workers to stop a running job.
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { FastifyPluginAsync } from 'fastify';
 import { EXPERIMENT_QUEUE, cancelChannel, redisOptions, type TrainJobData, withTimeout } from '@slmlab/core';
-import { shared } from './shared.ts';
+import fp from 'fastify-plugin';
 
 export type ExperimentQueue = Queue<TrainJobData>;
 
@@ -16,7 +15,7 @@ declare module 'fastify' {
   }
 }
 
-export const queuePlugin: FastifyPluginAsync<{ redisUrl: string; prefix: string }> = shared('queue', async (app, opts) => {
+export const queuePlugin = fp<{ redisUrl: string; prefix: string }>(async (app, opts) => {
   const queue: ExperimentQueue = new Queue(EXPERIMENT_QUEUE, {
     // Connection options, not an ioredis instance: BullMQ then owns the connection and close() ends it.
     // Without the offline queue, commands fail at once while Redis is away instead of waiting for it, so a
@@ -48,5 +47,5 @@ export const queuePlugin: FastifyPluginAsync<{ redisUrl: string; prefix: string 
       await queue.disconnect();
     });
   });
-});
+}, { name: 'queue' });
 

@@ -9,7 +9,7 @@ import { limitsFromConfig } from '../experiments/limits.ts';
 import type { LiveDeps } from '../live/streams.ts';
 import { searchService } from '../search/service.ts';
 import { sweepService } from '../sweeps/service.ts';
-import { shared } from './shared.ts';
+import fp from 'fastify-plugin';
 
 /** How often a live event stream reads the experiment's row and new epoch points. */
 const LIVE_POLL_MS = 1000;
@@ -41,6 +41,6 @@ declare module 'fastify' {
   }
 }
 
-export const servicesPlugin: FastifyPluginAsync<{ config: ApiConfig }> = shared('services', async (app, { config }) => {
+export const servicesPlugin = fp<{ config: ApiConfig }>(async (app, { config }) => {
   app.decorate('services', buildServices(app, config));
-});
+}, { name: 'services' });

@@ -1,12 +1,12 @@
 // OpenAPI document built from the route schemas, served as JSON at /docs/json and browsable at /docs.
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyPluginAsync, FastifySchema } from 'fastify';
+import type { FastifySchema } from 'fastify';
 import { ERROR_EXAMPLES, MEDIA_EXAMPLES, SUCCESS_EXAMPLES } from './openapi-examples.ts';
 import { isOpenRoute } from '../auth/plugin.ts';
-import { shared } from './shared.ts';
+import fp from 'fastify-plugin';
 
-export const swaggerPlugin: FastifyPluginAsync = shared('swagger', async (app) => {
+export const swaggerPlugin = fp(async (app) => {
   await app.register(swagger, {
     openapi: {
       // 3.1: the schemas are JSON Schema as TypeBox writes it (nullable fields are anyOf [T, null]).
@@ -44,7 +44,7 @@ export const swaggerPlugin: FastifyPluginAsync = shared('swagger', async (app) =
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-});
+}, { name: 'swagger' });
 
 /**
  * TypeBox lists fields that have a default as required (they are present once defaults are filled), but a client

@@ -1,15 +1,14 @@
 // Runs the queue reconciler (reconcile/reconcile.ts) once the app is ready, then every `intervalS` seconds after
 // the previous pass ended. A pass that fails (PostgreSQL or Redis down) is logged and tried again at the next
 // tick: it never takes the API down. Needs the queue and services plugins registered first.
-import type { FastifyPluginAsync } from 'fastify';
 import { reconcileQueue } from './reconcile.ts';
-import { shared } from '../plugins/shared.ts';
+import fp from 'fastify-plugin';
 import { withTimeout } from '@slmlab/core';
 
 /** How long closing the app waits for a pass in progress. */
 const CLOSE_WAIT_MS = 5000;
 
-export const reconcilePlugin: FastifyPluginAsync<{ intervalS: number; heartbeatTimeoutS: number }> = shared('reconcile', async (app, { intervalS, heartbeatTimeoutS }) => {
+export const reconcilePlugin = fp<{ intervalS: number; heartbeatTimeoutS: number }>(async (app, { intervalS, heartbeatTimeoutS }) => {
   if (intervalS <= 0) return;
   const log = app.log.child({ component: 'reconciler' });
   const { experiments } = app.services.repos;
@@ -48,4 +47,4 @@ export const reconcilePlugin: FastifyPluginAsync<{ intervalS: number; heartbeatT
     clearTimeout(timer);
     if (pass) await withTimeout(pass, CLOSE_WAIT_MS).catch(() => undefined);
   });
-});
+}, { name: 'reconcile' });
