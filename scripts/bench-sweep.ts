@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
-import { EXPERIMENT_QUEUE, redisOptions } from '@slmlab/core';
+import Type from 'typebox';
+import { CommonEnv, EXPERIMENT_QUEUE, parseEnv, redisOptions } from '@slmlab/core';
 import { migrate } from '@slmlab/db';
 import { freePort, startProcess, stop, waitFor, type Proc } from '../test/helpers/stack.ts';
 
@@ -19,9 +20,10 @@ const SWEEP = [16, 32].flatMap((T) =>
   })),
 );
 
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-// The processes it starts read these; the defaults are those of `npm run demo` (which migrates that database).
-process.env.DATABASE_URL ??= 'postgresql://postgres@127.0.0.1:5432/slmlab';
+// Parsed as the apps parse them (CommonEnv's defaults, those of `npm run demo`, which migrates that database);
+// the processes it starts read them from the environment.
+const { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl } = parseEnv(Type.Object({ REDIS_URL: CommonEnv.REDIS_URL, DATABASE_URL: CommonEnv.DATABASE_URL }));
+process.env.DATABASE_URL = databaseUrl;
 if (!process.env.SLMLAB_DATA_DIR && existsSync('../shared/data/tinyshakespeare/input.txt')) {
   process.env.SLMLAB_DATA_DIR = path.resolve('../shared/data');
 }
@@ -57,7 +59,7 @@ async function runSweep(workers: number): Promise<number> {
   }
 }
 
-await migrate(process.env.DATABASE_URL!, 'prisma/migrations');
+await migrate(databaseUrl, 'prisma/migrations');
 const counts = [...new Set([1, 2, os.cpus().length])];
 const rows: { workers: number; seconds: number; perHour: number }[] = [];
 for (const workers of counts) {

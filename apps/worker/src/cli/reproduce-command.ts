@@ -9,6 +9,7 @@ import { checkOptions, parseArgs, parseValue, setPath, UsageError } from './args
 import { describeEstimate, estimateRun, sumEstimates, type RunEstimate } from './estimate.ts';
 import { listPresets, readSpecSource } from './presets.ts';
 import { markdown, readStudy, tableReport, type Row } from './reproduce-report.ts';
+import { apiOptions } from './run-options.ts';
 
 export const REPRODUCE_USAGE = `usage: slmlab reproduce paper [options] [--section.field=value ...]
   --tables=A,B,C,D    which tables (default A,B,C,D)
@@ -47,7 +48,8 @@ export async function reproduceCommand(argv: string[]): Promise<number> {
   const seeds = Number(options.get('seeds') ?? 1);
   if (!Number.isInteger(seeds) || seeds < 1 || seeds > 100) throw new UsageError('--seeds must be a whole number from 1 to 100');
   const overrides = [...options].filter(([k]) => !OWN_OPTIONS.includes(k));
-  const api = apiClient(String(options.get('api') ?? process.env.SLMLAB_API_URL ?? 'http://localhost:3000'), (options.get('token') as string | undefined) ?? process.env.SLMLAB_TOKEN);
+  const where = apiOptions(options);
+  const api = apiClient(where.url, where.token);
   const study = await readStudy();
 
   const started = Date.now();

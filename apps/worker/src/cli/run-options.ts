@@ -15,7 +15,16 @@ const CliEnv = Type.Object({
   SLMLAB_BACKEND: Type.Enum([...BACKEND_CHOICES], { default: 'auto' }),
   SLMLAB_DATA_DIR: Type.Optional(Type.String({ minLength: 1 })),
   SLMLAB_ALLOW_DOWNLOAD: Type.Boolean({ default: true }),
+  /** `reproduce`: the API it submits to, and the token it sends. */
+  SLMLAB_API_URL: Type.String({ pattern: '^https?://', default: 'http://localhost:3000' }),
+  SLMLAB_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
 });
+
+/** `--api` / `--token`, else SLMLAB_API_URL / SLMLAB_TOKEN (parsed like every setting: a bad URL is named). */
+export function apiOptions(options: Options, env = process.env): { url: string; token?: string } {
+  const parsed = parseEnv(CliEnv, env);
+  return { url: stringOption(options, 'api') ?? parsed.SLMLAB_API_URL, token: stringOption(options, 'token') ?? parsed.SLMLAB_TOKEN };
+}
 
 /** `../shared/data` beside the checkout: where the project's machines keep the data sets (the demo reads it). */
 export const SHARED_DATA_DIR = path.resolve(PRESETS_DIR, '../../shared/data');
