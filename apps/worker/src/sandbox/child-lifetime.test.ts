@@ -9,7 +9,8 @@ import { parseSpec } from '@slmlab/core';
 import { processTrainer } from './trainer.ts';
 import { isAlive } from '../../../../test/helpers/stack.ts';
 
-/** Live child processes of `pid`, from /proc (field 4 of /proc/<pid>/stat is the parent). */
+/** Live training child processes of `pid`, from /proc (field 4 of /proc/<pid>/stat is the parent). Only the
+ *  sandbox's own children count: a parent started through tsx may also have esbuild's service process. */
 function childrenOf(pid: number): number[] {
   const kids: number[] = [];
   for (const d of readdirSync('/proc')) {
@@ -17,7 +18,8 @@ function childrenOf(pid: number): number[] {
     try {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // after "pid (comm) "
-      if (Number(fields[1]) === pid && fields[0] !== 'Z') kids.push(Number(d));
+      if (Number(fields[1]) !== pid || fields[0] === 'Z') continue;
+      if (readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('/sandbox/child.ts')) kids.push(Number(d));
     } catch {
       // exited while we looked
     }
