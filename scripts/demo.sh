@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 [ -x node_modules/.bin/tsx ] || npm ci
+# npm ci builds the dashboard; an older install may predate it.
+[ -f apps/web/dist/index.html ] || node scripts/build-web.mjs
 bash scripts/ensure-services.sh
 
 export DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/slmlab}"
@@ -41,3 +43,4 @@ curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null || { echo "[slmlab] API did
 
 node --import tsx scripts/demo-submit.ts "http://127.0.0.1:$PORT"
 echo "[slmlab] the service is still running: API http://127.0.0.1:$PORT (OpenAPI UI at /docs). Stop it with: npm run down"
+echo "[slmlab] dashboard: http://127.0.0.1:$PORT/ui/ (runs, live curves, sweeps, the frontier, the queue)"

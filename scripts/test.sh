@@ -18,6 +18,9 @@ export VK_ICD_FILENAMES="${VK_ICD_FILENAMES:-$(bash scripts/ensure-swiftshader.s
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 
 npx tsc -p tsconfig.json --noEmit
+npx tsc -p apps/web/tsconfig.json --noEmit
+# The browser tests (test/ui*.test.ts) drive the dashboard as built from these sources, not an older build.
+node scripts/build-web.mjs >/dev/null
 npx tsx packages/db/src/migrate-cli.ts
 
 # Node 20 does not expand globs itself; list the files here. Args narrow the run: `npm test -- apps/api`.

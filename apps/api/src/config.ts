@@ -40,6 +40,8 @@ export const ApiEnv = Type.Object({
    * default: open reads show results, not the weights.
    */
   SLMLAB_AUTH_OPEN_CHECKPOINTS: Type.Boolean({ default: false }),
+  /** The built dashboard served under /ui (ui/plugin.ts); empty: apps/web/dist of this checkout. */
+  SLMLAB_UI_DIR: Type.String({ default: '' }),
 });
 
 export type ApiConfig = Static<typeof ApiEnv>;

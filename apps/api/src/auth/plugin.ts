@@ -34,10 +34,13 @@ const CHECKPOINT_DOWNLOAD = '/v1/experiments/:id/checkpoints/:checkpointId';
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const REALM = 'Bearer realm="slmlab"';
 
-/** Routes that never need a token: probes (load balancers carry none) and the API's documentation. */
+/**
+ * Routes that never need a token: probes (load balancers carry none), the API's documentation, and the
+ * dashboard's files (a page holds no data; it asks for a token and sends it with each of its API requests).
+ */
 export function isOpenRoute(url: string | undefined): boolean {
   if (url === undefined) return false;
-  return url === '/healthz' || url === '/readyz' || url === '/docs' || url.startsWith('/docs/');
+  return url === '/healthz' || url === '/readyz' || url === '/docs' || url.startsWith('/docs/') || url === '/' || url === '/ui' || url.startsWith('/ui/');
 }
 
 export const authPlugin = fp<AuthOptions>(async (app, opts) => {

@@ -4,7 +4,7 @@ import { NotFoundError } from '@slmlab/core';
 import { ErrorResponse, IdParams } from '../edge/schemas.ts';
 import { streamExperiment, streamSweep } from './streams.ts';
 import { SweepIdParams } from '../sweeps/schemas.ts';
-import { openSse } from './sse.ts';
+import { openSse, type SseStream } from './sse.ts';
 import { TooManyStreamsError } from '../edge/http-errors.ts';
 
 const STREAM_DESCRIPTION =
@@ -24,14 +24,19 @@ const STREAM_RESPONSES = {
 export const eventRoutes: FastifyPluginAsyncTypebox<{ maxStreams: number }> = async (app, { maxStreams }) => {
   const { live, repos } = app.services;
   // Each open stream polls PostgreSQL: past SLMLAB_MAX_EVENT_STREAMS, one more is refused rather than slowing every read.
-  let open = 0;
+  const open = new Set<SseStream>();
   const openCounted = (request: Parameters<typeof openSse>[0], reply: Parameters<typeof openSse>[1]) => {
-    if (open >= maxStreams) throw new TooManyStreamsError(maxStreams);
-    open += 1;
+    if (open.size >= maxStreams) throw new TooManyStreamsError(maxStreams);
     const sse = openSse(request, reply);
-    sse.onClose(() => void (open -= 1));
+    open.add(sse);
+    sse.onClose(() => void open.delete(sse));
     return sse;
   };
+  // A stream lasts as long as its run: on shutdown they are ended (clients reconnect to the next instance), or
+  // closing would wait for every watched run to finish.
+  app.addHook('preClose', async () => {
+    for (const sse of [...open]) sse.end();
+  });
 
   app.get(
     '/experiments/:id/events',
