@@ -22,6 +22,7 @@ import { healthRoutes } from './health/routes.ts';
 import { metricRoutes } from './search/curve-routes.ts';
 import { sweepRoutes } from './sweeps/routes.ts';
 import { uiPlugin } from './ui/plugin.ts';
+import { workerRoutes } from './workers/routes.ts';
 import { validatorCompiler } from './edge/validation.ts';
 import { InvalidJsonError } from './edge/http-errors.ts';
 import { MAX_JSON_DEPTH, jsonDepthExceeds } from './edge/input-rules.ts';
@@ -50,6 +51,7 @@ export const app = fp<{ config: ApiConfig }>(async (fastify, { config }) => {
   await fastify.register(frontierRoutes, { prefix: '/v1' });
   await fastify.register(compareRoutes, { prefix: '/v1' });
   await fastify.register(sweepRoutes, { prefix: '/v1' });
+  await fastify.register(workerRoutes, { prefix: '/v1' });
   await fastify.register(eventRoutes, { prefix: '/v1', maxStreams: config.SLMLAB_MAX_EVENT_STREAMS });
   await fastify.register(uiPlugin, { dir: config.SLMLAB_UI_DIR });
 }, { name: 'slmlab-api' });

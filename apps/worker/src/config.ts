@@ -35,6 +35,11 @@ export const WorkerEnv = Type.Object({
    * next step and goes back to the queue, so this only bounds a step that is stuck.
    */
   WORKER_SHUTDOWN_GRACE_S: Type.Integer({ minimum: 1, maximum: 3600, default: 60 }),
+  /**
+   * Seconds between rewrites of this worker's registry entry (GET /v1/workers). The entry lives three of these,
+   * so a killed worker leaves the list within about 3× this.
+   */
+  WORKER_REGISTRY_REFRESH_S: Type.Number({ minimum: 0.1, maximum: 300, default: 5 }),
 });
 
 export type WorkerConfig = Static<typeof WorkerEnv>;

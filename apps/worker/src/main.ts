@@ -13,6 +13,7 @@ import { initBackend } from './ml/backend.ts';
 import { loadCorpus } from './ml/data/index.ts';
 import { resolveSandbox, trainerFor } from './sandbox/trainer.ts';
 import { measurePeakGflops, peakMatrixSize } from './ml/peak.ts';
+import { startRegistry, type WorkerRegistry } from './services/registry.ts';
 
 async function main() {
   const config = loadConfigOrExit();
@@ -21,7 +22,7 @@ async function main() {
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
   // Signal handlers first: a SIGTERM during start-up (loading tfjs takes seconds) must also stop cleanly,
   // closing whatever exists by then: the worker first (it waits for its running job), the database last.
-  const open: { worker?: Worker; cancels?: { close(): Promise<unknown> }; db?: ReturnType<typeof createDb> } = {};
+  const open: { worker?: Worker; cancels?: { close(): Promise<unknown> }; registry?: WorkerRegistry; db?: ReturnType<typeof createDb> } = {};
   // Aborted by the first signal. A stopping worker takes no job, ever: the queue is only polled once start-up is
   // over and no signal came, and a job it was handed anyway (a fetch in flight when the signal came) goes back.
   const stopping = new AbortController();
@@ -34,10 +35,12 @@ async function main() {
     },
     close: async () => {
       stopping.abort(SHUTDOWN_REASON);
+      open.registry?.stopping();
       // Running jobs stop at their next step, checkpoint and go back to the queue (services/run-experiment.ts).
       open.worker?.cancelAllJobs(SHUTDOWN_REASON);
       await open.worker?.close();
       await open.cancels?.close();
+      await open.registry?.close(); // after the jobs: the entry shows 'stopping' while they checkpoint
       await open.db?.$disconnect();
     },
   });
@@ -55,6 +58,11 @@ async function main() {
     { backend: backend.name, device: backend.device, gpu: backend.gpu, adapter: backend.adapter, threads: backend.threads, peakGflops: round1(peakGflops), sandbox, skipped: backend.skipped },
     'tfjs backend ready',
   );
+  if (stopping.signal.aborted) return; // a signal during start-up: never register a worker that is going away
+  const registry = (open.registry = startRegistry(
+    { id: config.WORKER_ID, backend: backend.name, device: backend.device, threads: backend.threads, peakGflops: round1(peakGflops) },
+    { redisUrl: config.REDIS_URL, prefix: config.SLMLAB_QUEUE_PREFIX, refreshMs: config.WORKER_REGISTRY_REFRESH_S * 1000, log },
+  ));
 
   const db = (open.db = createDb(config.DATABASE_URL));
   const processor = trainExperimentProcessor({
@@ -70,6 +78,7 @@ async function main() {
     heartbeatTimeoutS: config.SLMLAB_HEARTBEAT_TIMEOUT_S,
     checkpointEvery: { steps: config.SLMLAB_CHECKPOINT_EVERY_STEPS, seconds: config.SLMLAB_CHECKPOINT_EVERY_SECONDS },
     stopping: stopping.signal,
+    activity: registry,
     log,
   });
   if (stopping.signal.aborted) return; // a signal during start-up: nothing to poll

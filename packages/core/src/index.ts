@@ -10,3 +10,4 @@ export * from './unreachable.ts';
 export * from './retry.ts';
 export * from './shutdown.ts';
 export * from './estimate.ts';
+export * from './workers.ts';

@@ -4,4 +4,5 @@ export * from './checkpoints.ts';
 export * from './search.ts';
 export * from './sweeps.ts';
 export * from './tokens.ts';
+export * from './queue-stats.ts';
 export { migrate, ensureDatabase } from './migrate.ts';

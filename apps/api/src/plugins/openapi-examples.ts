@@ -251,6 +251,25 @@ export const SUCCESS_EXAMPLES: Record<string, Record<number, unknown>> = {
   'GET /v1/sweeps': { 200: { items: [sweepSummary], nextCursor: null } },
   'GET /v1/sweeps/:id': { 200: sweep },
   'DELETE /v1/sweeps/:id': { 200: { cancelled: 1, cancelRequested: 0, untouched: 0 } },
+  // Captured from a wasm worker of this API training a job (2026-12-01), its job id set to the experiment's above.
+  'GET /v1/workers': { 200: { items: [{
+    "id": "w2",
+    "host": "vm",
+    "pid": 22446,
+    "backend": "wasm",
+    "device": "cpu (wasm, simd, 1 thread)",
+    "threads": 1,
+    "peakGflops": 30.5,
+    "startedAt": "2026-12-01T12:06:26.571Z",
+    "seenAt": "2026-12-01T12:06:46.586Z",
+    "state": "busy",
+    "currentJob": { "experimentId": experiment.id, "since": "2026-12-01T12:06:45.218Z", "name": experiment.name },
+  }] } },
+  'GET /v1/queue': { 200: {
+    "jobs": { "waiting": 0, "active": 1, "delayed": 0, "prioritized": 0, "failed": 0, "completed": 0, "paused": 0 },
+    "experiments": { "queued": 0, "running": 1, "succeeded": 0, "failed": 0, "cancelled": 0 },
+    "workers": { "live": 1, "busy": 1 },
+  } },
   'POST /v1/sweeps/:id/retry': { 200: { retried: [{ index: 0, axes: {}, seed: 689, previousExperimentId: '9b8e1c53-6d0f-4f0e-9a51-2f1f5d3f0a11', experimentId: sweep.cells[0]!.experimentId }], sweep } },
 };
 

@@ -2,13 +2,14 @@
 // decorated onto the app as `app.services`. Routes only call them; nothing else constructs a service.
 // Needs the db, queue and progress plugins registered first.
 import type { FastifyPluginAsync } from 'fastify';
-import { checkpointsRepo, experimentsRepo, sweepsRepo, tokensRepo } from '@slmlab/db';
+import { checkpointsRepo, experimentsRepo, queueStatsRepo, sweepsRepo, tokensRepo } from '@slmlab/db';
 import type { ApiConfig } from '../config.ts';
 import { experimentService } from '../experiments/service.ts';
 import { limitsFromConfig } from '../experiments/limits.ts';
 import type { LiveDeps } from '../live/streams.ts';
 import { searchService } from '../search/service.ts';
 import { sweepService } from '../sweeps/service.ts';
+import { workerService } from '../workers/service.ts';
 import fp from 'fastify-plugin';
 
 /** How often a live event stream reads the experiment's row and new epoch points. */
@@ -20,6 +21,7 @@ export function buildServices(app: Parameters<FastifyPluginAsync>[0], config: Ap
     checkpoints: checkpointsRepo(app.db),
     sweeps: sweepsRepo(app.db),
     tokens: tokensRepo(app.db),
+    queueStats: queueStatsRepo(app.db),
   };
   const limits = limitsFromConfig(config);
   const experiments = experimentService({ experiments: repos.experiments, checkpoints: repos.checkpoints, queue: app.queue, publishCancel: app.publishCancel, limits, log: app.log });
@@ -30,6 +32,7 @@ export function buildServices(app: Parameters<FastifyPluginAsync>[0], config: Ap
     search: searchService(app.db, repos.experiments),
     sweeps: sweepService({ sweeps: repos.sweeps, experiments, limits, maxCells: config.SLMLAB_MAX_SWEEP_CELLS }),
     live,
+    workers: workerService({ queue: app.queue, prefix: config.SLMLAB_QUEUE_PREFIX, stats: repos.queueStats, log: app.log }),
   };
 }
 

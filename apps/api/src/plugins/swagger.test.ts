@@ -29,9 +29,10 @@ test('/docs/json is an OpenAPI 3 document of every route', async () => {
     '/v1/experiments/{id}/checkpoints', '/v1/experiments/{id}/checkpoints/{checkpointId}', '/v1/experiments/{id}/events',
     '/v1/experiments/{id}/metrics', '/v1/compare', '/v1/frontier',
     '/v1/sweeps', '/v1/sweeps/{id}', '/v1/sweeps/{id}/retry', '/v1/sweeps/{id}/table', '/v1/sweeps/{id}/events',
+    '/v1/workers', '/v1/queue',
   ].sort());
   assert.deepEqual(Object.keys(doc.paths['/v1/experiments']).sort(), ['get', 'post']);
-  assert.deepEqual(doc.tags.map((t: { name: string }) => t.name), ['experiments', 'sweeps', 'checkpoints', 'health']);
+  assert.deepEqual(doc.tags.map((t: { name: string }) => t.name), ['experiments', 'sweeps', 'checkpoints', 'workers', 'health']);
 });
 
 test('the submission body documents the spec, with an example, and fields with defaults as optional', async () => {
@@ -66,6 +67,7 @@ test('every response of every route has an example, valid against its schema', a
   }
   assert.ok(seen.length >= 60, `only ${seen.length} responses checked`);
   assert.ok(seen.includes('GET /v1/sweeps/{id}/events 200 text/event-stream'));
+  assert.ok(seen.includes('GET /v1/workers 200 application/json') && seen.includes('GET /v1/queue 503 application/json'));
   const download = doc.paths['/v1/experiments/{id}/checkpoints/{checkpointId}'].get.responses['200'].content;
   assert.deepEqual(Object.keys(download), ['application/octet-stream']);
 });

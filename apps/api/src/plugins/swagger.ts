@@ -23,6 +23,7 @@ export const swaggerPlugin = fp(async (app) => {
         { name: 'experiments', description: 'submit, read and list experiments' },
         { name: 'sweeps', description: 'grids of experiments: expand, follow, retry, cancel, tabulate' },
         { name: 'checkpoints', description: 'list and download model checkpoints' },
+        { name: 'workers', description: 'the queue and its workers: what waits, runs and failed, who trains what' },
         { name: 'health', description: 'liveness and readiness probes' },
       ],
       components: {

@@ -11,6 +11,7 @@ import { CHECKPOINT_FORMAT, STATE_FORMAT } from '../ml/checkpoint.ts';
 import type { DataLocation } from '../ml/data/index.ts';
 import type { CheckpointAt } from '../ml/train.ts';
 import type { Trainer } from '../sandbox/trainer.ts';
+import type { WorkerActivity } from './registry.ts';
 
 /** The abort reason a worker that shuts down gives its runs: checkpoint and requeue, not cancel. */
 export const SHUTDOWN_REASON = 'worker shutting down';
@@ -32,6 +33,8 @@ export interface RunDeps {
   checkpointEvery: { steps: number; seconds: number };
   /** A running row without a heartbeat for this long has lost its worker (SLMLAB_HEARTBEAT_TIMEOUT_S). */
   heartbeatTimeoutS: number;
+  /** The worker registry (services/registry.ts), told while this worker holds a claimed run; absent outside a worker process. */
+  activity?: WorkerActivity;
   log: Logger;
 }
 
@@ -67,10 +70,12 @@ export async function runExperiment(deps: RunDeps, req: RunRequest, stop: AbortS
     const claimed = await deps.experiments.claim(id, { workerId: deps.workerId, backend: deps.backend.name, device: deps.backend.device }, deps.heartbeatTimeoutS);
     if (!claimed) return await whyNotClaimed(id, deps);
     const heartbeat = startHeartbeat(id, deps);
+    deps.activity?.started(id);
     try {
       return await trainAndRecord(id, spec, deps, req, signal, () => requested.abort('cancel requested'));
     } finally {
       clearInterval(heartbeat);
+      deps.activity?.ended(id);
     }
   } catch (err) {
     if (signal.aborted && signal.reason === SHUTDOWN_REASON) return await stopped(id, deps);
