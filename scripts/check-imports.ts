@@ -1,7 +1,8 @@
 // The import rules of docs/architecture.md, checked over the sources: no import circles (type-only imports
 // count: a circle of types is still a circle a reader must untangle), the API never imports the worker, its
 // feature folders never import back up into its root files (app.ts, server.ts, testing.ts), the
-// worker's ML core imports only TensorFlow.js, Dawn's bindings, @slmlab/core and Node's own modules, and no
+// worker's ML core imports only TensorFlow.js, Dawn's bindings, @slmlab/core and Node's own modules, the
+// dashboard (apps/web) only Preact, Observable Plot and core's browser-safe modules, and no
 // file imports from outside its package except through the package's name. `npm run check:imports` prints every
 // breach; test/imports.test.ts runs the same check.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -9,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SOURCE_DIRS = ['apps/api/src', 'apps/worker/src', 'packages/core/src', 'packages/db/src'];
+const SOURCE_DIRS = ['apps/api/src', 'apps/worker/src', 'apps/web/src', 'packages/core/src', 'packages/db/src'];
 
 export interface Breach {
   rule: string;
@@ -25,7 +26,7 @@ function sourceFiles(dir: string): string[] {
     const p = path.join(dir, entry);
     if (statSync(p).isDirectory()) {
       if (entry !== 'generated' && entry !== 'node_modules') out.push(...sourceFiles(p));
-    } else if (entry.endsWith('.ts') && !entry.endsWith('.test.ts') && !entry.endsWith('.d.ts')) out.push(p);
+    } else if (/\.tsx?$/.test(entry) && !/\.test\.tsx?$/.test(entry) && !entry.endsWith('.d.ts')) out.push(p);
   }
   return out;
 }
@@ -56,6 +57,8 @@ export function checkImports(): Breach[] {
 }
 
 const ML_ALLOWED = /^(node:|@tensorflow\/|webgpu$|@slmlab\/core$|\.)/;
+/** The dashboard runs in a browser: no Node modules, and of core only the files that need none. */
+const WEB_ALLOWED = /^(preact(\/hooks)?|@observablehq\/plot|@slmlab\/core\/(spec|cost|datasets)|\.)$|^\./;
 
 function ruleBreach(file: string, spec: string): Breach | undefined {
   const from = rel(file);
@@ -71,6 +74,11 @@ function ruleBreach(file: string, spec: string): Breach | undefined {
   if (from.startsWith('apps/worker/src/ml/')) {
     if (!ML_ALLOWED.test(spec)) return { rule: 'the ML core imports only tfjs, Dawn, @slmlab/core and node:*', detail: `${from} imports ${spec}` };
     if (spec.startsWith('.') && !target.startsWith('apps/worker/src/ml/')) return { rule: 'the ML core imports nothing of the worker around it', detail: `${from} imports ${spec}` };
+  }
+  if (from.startsWith('apps/web/')) {
+    if (!WEB_ALLOWED.test(spec)) return { rule: 'the dashboard imports only preact, Observable Plot and @slmlab/core/{spec,cost,datasets}', detail: `${from} imports ${spec}` };
+    // The study's rows are bundled into the page as data (src/paper.ts): the one path it reads outside its package.
+    if (spec.startsWith('.') && target.startsWith('experiments/paper/')) return undefined;
   }
   if (spec.startsWith('.')) {
     const pkg = (p: string) => p.split('/').slice(0, 2).join('/');

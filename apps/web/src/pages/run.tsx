@@ -136,7 +136,7 @@ function Checkpoints({ e }: { e: ExperimentDetail }) {
     <div class="card">
       <h2>Checkpoints</h2>
       {e.checkpoints.length ? (
-        <table aria-label="checkpoints">
+        <div class="table-wrap"><table aria-label="checkpoints">
           <thead><tr><th>tag</th><th class="num">epoch</th><th class="num">step</th><th class="num">size</th><th>saved</th><th /></tr></thead>
           <tbody>
             {e.checkpoints.map((c) => (
@@ -146,7 +146,7 @@ function Checkpoints({ e }: { e: ExperimentDetail }) {
               </tr>
             ))}
           </tbody>
-        </table>
+        </table></div>
       ) : <p class="hint">None yet: workers save one at each epoch's best validation and at the end (docs/api.md).</p>}
       {error ? <ErrorBox error={error} /> : null}
     </div>
