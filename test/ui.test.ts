@@ -172,7 +172,11 @@ test('the runs table filtered with an OR shows exactly the matching runs, and th
   assert.deepEqual(shown, expected.items.map((e: any) => e.id), 'the same runs in the same order');
   // Sorting by a result column is a click, and goes into the URL too.
   await page.click('th button:has-text("Test NLL")');
-  await page.waitForURL(/sort=testNll/);
+  await page.waitForURL(/sort=testNll&order=asc/);
+  const sorted = await api(`/v1/experiments?limit=100&sort=testNll&order=asc&where=${encodeURIComponent(where)}`);
+  const rowIds = () => page.locator('table.runs tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-id')));
+  await until('the rows in test NLL order', async () => JSON.stringify(await rowIds()) === JSON.stringify(sorted.items.map((e: any) => e.id)));
+  assert.notDeepEqual(sorted.items.map((e: any) => e.id), expected.items.map((e: any) => e.id), 'the sort changed the order');
   await screenshot(page, 'runs');
   // A shared link reproduces the view.
   const shared = page.url();

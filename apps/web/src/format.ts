@@ -47,7 +47,8 @@ export function duration(seconds: number | null | undefined): string {
 export function date(iso: string | null | undefined): string {
   if (!iso) return dash;
   const d = new Date(iso);
-  return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const thisYear = d.getFullYear() === new Date().getFullYear(); // the year only when it is not this one
+  return d.toLocaleString(undefined, { ...(thisYear ? {} : { year: 'numeric' }), month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 }
 
 export const shortId = (id: string) => id.slice(0, 8);

@@ -34,6 +34,7 @@ export function RunPage({ id }: { id: string }) {
   return (
     <section>
       <RunHeader e={e} onChange={run.reload} />
+      {query.get('duplicate') ? <p class="state empty" role="status">This spec had already been submitted (and has not failed or been cancelled): this is that run. Tick "run again" on the form to train it anew.</p> : null}
       {e.status === 'running' ? <ProgressBar p={progress.at(-1)} /> : null}
       {e.error ? <div class="state error" role="alert"><strong>Error</strong>: {e.error}</div> : null}
       <RunCurves experiment={e} epochs={epochs} live={e.status === 'running' ? progress : []} query={query} />

@@ -1,6 +1,6 @@
 // Runs: the API's search as a table. Filters, sort, page and columns live in the URL; rows can be picked for
 // Compare.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { get } from '../api/client.ts';
 import type { Experiment, Page } from '../api/types.ts';
 import { href, navigate, setQuery } from '../router.ts';
@@ -10,13 +10,18 @@ import { useApi } from '../ui/use-api.ts';
 import { SPEC_PATHS } from '../ui/fields.ts';
 import { COLUMNS, DEFAULT_COLUMNS, columnsFor, type Column } from './run-columns.ts';
 
+const REFRESH_MS = 5000;
 const SEARCH_KEYS = ['status', 'dataset', 'modelKind', 'sweep', 'where', 'sort', 'order', 'cursor', 'limit'];
 
 export function RunsPage({ query }: { query: URLSearchParams }) {
   const params = Object.fromEntries(SEARCH_KEYS.map((k) => [k, query.get(k)]));
   const keys = query.get('cols')?.split(',').filter(Boolean) ?? DEFAULT_COLUMNS;
   const columns = columnsFor(keys);
-  const page = useApi(() => get<Page<Experiment>>('/v1/experiments', { limit: 50, ...params }), [JSON.stringify(params)]);
+  const [live, setLive] = useState(false);
+  // While a run on this page is queued or running, the page reads again every few seconds (statuses, results).
+  const page = useApi(() => get<Page<Experiment>>('/v1/experiments', { limit: 50, ...params }), [JSON.stringify(params)], { every: live ? REFRESH_MS : undefined });
+  const anyLive = !!page.data?.items.some((e) => e.status === 'queued' || e.status === 'running');
+  useEffect(() => setLive(anyLive), [anyLive]);
   const [picked, setPicked] = useState<string[]>([]);
   const toggle = (id: string) => setPicked(picked.includes(id) ? picked.filter((p) => p !== id) : [...picked, id]);
   return (
@@ -68,7 +73,7 @@ function RunsTable({ items, columns, query, picked, toggle }: { items: Experimen
 
 function cell(c: Column, e: Experiment) {
   if (c.key === 'status') return <StatusBadge status={e.status} />;
-  if (c.key === 'name') return <a href={href(`/runs/${e.id}`)}>{e.name ?? e.id.slice(0, 8)}</a>;
+  if (c.key === 'name') return <a href={href(`/runs/${e.id}`)} title={e.name ?? e.id}>{e.name ?? e.id.slice(0, 8)}</a>;
   return c.show(e);
 }
 
