@@ -2,9 +2,10 @@
 // route measured in the same run. Seeds a database of its own (BENCH_DATABASE_URL, default slmlab_bench: created
 // and migrated here) with BENCH_EXPERIMENTS experiments and BENCH_POINTS metric points by INSERT … SELECT
 // generate_series, starts the API and a bare Fastify server as child processes (so the load generator does not
-// share their event loop), and drives each route with autocannon for BENCH_SECONDS. Prints a table with each route's
-// ratio to the bare route and writes JSON to bench-results/. A seeded database of the same size is reused
-// (BENCH_RESEED=1 seeds again).
+// share their event loop), and drives each route with autocannon for BENCH_SECONDS: the requests of the dashboard
+// (lists and sorts, searches, curves, frontiers, compare; routes() names them). Prints a table with each route's
+// ratio to the bare route and the machine's load average before and after, and writes JSON to bench-results/. A
+// seeded database of the same size is reused (BENCH_RESEED=1 seeds again).
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import autocannon from 'autocannon';
@@ -21,6 +22,8 @@ const CURVE_POINTS = Number(env.BENCH_CURVE_POINTS ?? 10_000);
 const SECONDS = Number(env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 10);
 const DATABASE_URL = env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/slmlab_bench';
+/** BENCH_ROUTES=curve,frontier: only the routes whose name contains one of these (the bare route always runs). */
+const ONLY = env.BENCH_ROUTES?.split(',').filter(Boolean);
 const CURVE_NAME = 'bench-curve';
 
 async function main() {
@@ -28,9 +31,10 @@ async function main() {
   await migrate(DATABASE_URL, 'prisma/migrations');
   const client = new pg.Client({ connectionString: DATABASE_URL });
   await client.connect();
-  let curveId: string;
+  let ids: BenchIds;
   try {
-    curveId = await seed(client);
+    await seed(client);
+    ids = await benchIds(client);
   } finally {
     await client.end();
   }
@@ -44,7 +48,10 @@ async function main() {
   try {
     await waitFor('the API', async () => ((await fetch(`http://127.0.0.1:${apiPort}/readyz`).catch(() => undefined))?.ok ? true : undefined), 60_000, procs);
     await waitFor('bare fastify', async () => ((await fetch(`http://127.0.0.1:${barePort}/healthz`).catch(() => undefined))?.ok ? true : undefined), 60_000, procs);
-    await report(await measureAll(apiPort, barePort, curveId));
+    const load = [os.loadavg()];
+    const results = await measureAll(apiPort, barePort, ids);
+    load.push(os.loadavg());
+    await report(results, load);
   } finally {
     await Promise.all(procs.map((p) => stop(p)));
   }
@@ -55,15 +62,31 @@ const SEARCH_WHERE = {
   or: [{ 'spec.model.layers': { in: [2, 3] } }, { testNll: { lt: 1.3 } }],
   testNll: { gte: 1.2, lte: 1.8 },
 };
+const FRONTIER_WHERE = { 'spec.training.objective': 'last-token' };
+const where = (w: object) => `where=${encodeURIComponent(JSON.stringify(w))}`;
 
-function routes(curveId: string): { name: string; port: 'api' | 'bare'; path: string }[] {
+/** The requests of the dashboard over the read API, each measured on its own. */
+function routes(ids: BenchIds): { name: string; port: 'api' | 'bare'; path: string }[] {
+  const list = '/v1/experiments?limit=50';
   return [
     { name: 'bare fastify /healthz', port: 'bare', path: '/healthz' },
     { name: 'api /healthz', port: 'api', path: '/healthz' },
-    { name: 'list (first page)', port: 'api', path: '/v1/experiments' },
-    { name: 'search (OR + range, sort testNll)', port: 'api', path: `/v1/experiments?sort=testNll&order=asc&where=${encodeURIComponent(JSON.stringify(SEARCH_WHERE))}` },
-    { name: `curve (${CURVE_POINTS} → 200 points)`, port: 'api', path: `/v1/experiments/${curveId}/metrics?points=200&x=flops` },
-    { name: 'frontier (ptb, flops × testNll)', port: 'api', path: '/v1/frontier?x=flops&dataset=ptb' },
+    { name: 'list: newest 50', port: 'api', path: list },
+    { name: 'list: status=succeeded', port: 'api', path: `${list}&status=succeeded` },
+    { name: 'list: sort=testNll asc', port: 'api', path: `${list}&sort=testNll&order=asc` },
+    { name: 'list: sort=flopsTrain', port: 'api', path: `${list}&sort=flopsTrain` },
+    { name: 'list: sort=tokensPerSec', port: 'api', path: `${list}&sort=tokensPerSec` },
+    { name: 'search: OR + range, sort testNll', port: 'api', path: `/v1/experiments?sort=testNll&order=asc&${where(SEARCH_WHERE)}` },
+    { name: 'search: ptb transformer succeeded, sort testNll', port: 'api', path: '/v1/experiments?dataset=ptb&modelKind=transformer&status=succeeded&sort=testNll' },
+    { name: `curve: ${CURVE_POINTS} → 500 points, x=flops`, port: 'api', path: `/v1/experiments/${ids.curve}/metrics?x=flops&points=500` },
+    { name: `curve: ${CURVE_POINTS} → 500 points, x=step`, port: 'api', path: `/v1/experiments/${ids.curve}/metrics?x=step&points=500` },
+    { name: `curve: typical (${ids.typicalPoints} points), x=flops`, port: 'api', path: `/v1/experiments/${ids.typical[0]}/metrics?x=flops&points=500` },
+    { name: 'frontier: flops × testNll', port: 'api', path: '/v1/frontier?x=flops&y=testNll' },
+    { name: 'frontier: flops × testNll, ptb', port: 'api', path: '/v1/frontier?x=flops&y=testNll&dataset=ptb' },
+    { name: 'frontier: params × testNll', port: 'api', path: '/v1/frontier?x=params&y=testNll' },
+    { name: 'frontier: params × testNll, where objective', port: 'api', path: `/v1/frontier?x=params&y=testNll&${where(FRONTIER_WHERE)}` },
+    { name: 'frontier: flops × bestValNll', port: 'api', path: '/v1/frontier?x=flops&y=bestValNll' },
+    { name: 'compare: 5 ids at 3 FLOPs values', port: 'api', path: `/v1/compare?ids=${ids.typical.join(',')}&at=flops&value=${ids.compareValues.join(',')}` },
   ];
 }
 
@@ -77,9 +100,10 @@ interface Measured {
   errors: number;
 }
 
-async function measureAll(apiPort: number, barePort: number, curveId: string): Promise<Measured[]> {
+async function measureAll(apiPort: number, barePort: number, ids: BenchIds): Promise<Measured[]> {
   const out: Measured[] = [];
-  for (const r of routes(curveId)) {
+  for (const r of routes(ids)) {
+    if (ONLY && r.port !== 'bare' && !ONLY.some((part) => r.name.includes(part))) continue;
     const url = `http://127.0.0.1:${r.port === 'api' ? apiPort : barePort}${r.path}`;
     const check = await fetch(url);
     if (!check.ok) throw new Error(`${r.name}: ${check.status} ${await check.text()}`);
@@ -94,8 +118,10 @@ async function measureAll(apiPort: number, barePort: number, curveId: string): P
   return out;
 }
 
-async function report(results: Measured[]) {
+async function report(results: Measured[], load: number[][]) {
   const bare = results[0]!;
+  const loadText = load.map((l) => l.map((x) => x.toFixed(2)).join(' ')).join(' → ');
+  console.log(`\nload average (1, 5, 15 min) at the start → at the end: ${loadText} (${os.cpus().length} CPUs)`);
   console.log('\n| route | req/s | p50 ms | p99 ms | req/s vs bare | p99 vs bare | non-2xx |');
   console.log('|---|---|---|---|---|---|---|');
   for (const r of results) {
@@ -105,7 +131,7 @@ async function report(results: Measured[]) {
   }
   await mkdir('bench-results', { recursive: true });
   const file = `bench-results/api-${new Date().toISOString().replaceAll(':', '-')}.json`;
-  const meta = { experiments: EXPERIMENTS, points: POINTS, curvePoints: CURVE_POINTS, seconds: SECONDS, connections: CONNECTIONS, cpus: os.cpus().length };
+  const meta = { experiments: EXPERIMENTS, points: POINTS, curvePoints: CURVE_POINTS, seconds: SECONDS, connections: CONNECTIONS, cpus: os.cpus().length, loadAverage: load };
   await writeFile(file, JSON.stringify({ meta, results }, null, 2));
   console.log(`\nwritten to ${file}`);
 }
@@ -113,9 +139,9 @@ async function report(results: Measured[]) {
 /**
  * Fills the bench database unless it already holds this size. All rows are synthetic but shaped like real ones:
  * four model kinds over three data sets, ~80% succeeded with results, specs with the paths search filters on.
- * Returns the id of the experiment with the long curve.
+ * Vacuumed as well as analysed, as autovacuum would leave a long-lived database (index-only scans need it).
  */
-async function seed(c: pg.Client): Promise<string> {
+async function seed(c: pg.Client): Promise<void> {
   const counts = await c.query<{ e: string; p: string }>(
     `SELECT (SELECT count(*) FROM "Experiment") AS e, (SELECT count(*) FROM "MetricPoint") AS p`,
   );
@@ -131,11 +157,42 @@ async function seed(c: pg.Client): Promise<string> {
     await c.query(SEED_CURVE_EXPERIMENT, [CURVE_NAME]);
     await c.query(SEED_POINTS, [perExperiment, CURVE_NAME]);
     await c.query(SEED_CURVE_POINTS, [CURVE_POINTS, CURVE_NAME]);
-    await c.query('ANALYZE "Experiment"; ANALYZE "MetricPoint"');
+    await c.query('VACUUM ANALYZE "Experiment"');
+    await c.query('VACUUM ANALYZE "MetricPoint"');
     console.log(`seeded ${want.e} experiments and ${want.p} points in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
-  const row = await c.query<{ id: string }>(`SELECT id FROM "Experiment" WHERE name = $1`, [CURVE_NAME]);
-  return row.rows[0]!.id;
+}
+
+interface BenchIds {
+  /** The experiment with the long curve. */
+  curve: string;
+  /** Five typical succeeded experiments (BENCH_POINTS / BENCH_EXPERIMENTS points each), and their point count. */
+  typical: string[];
+  typicalPoints: number;
+  /** Three FLOPs values inside the first typical curve (at a quarter, half and three quarters of its points). */
+  compareValues: number[];
+}
+
+async function benchIds(c: pg.Client): Promise<BenchIds> {
+  const curve = await c.query<{ id: string }>(`SELECT id FROM "Experiment" WHERE name = $1`, [CURVE_NAME]);
+  const typical = await c.query<{ id: string }>(
+    `SELECT id FROM "Experiment" WHERE name = ANY($1) AND status = 'succeeded' ORDER BY name`,
+    [['bench-1', 'bench-2', 'bench-3', 'bench-4', 'bench-5']],
+  );
+  // FLOPs at a point = tokens × flopsTrain / (windowsPerEpoch × epochs × contextLength), as the API computes it.
+  const values = await c.query<{ x: number }>(
+    `SELECT m.tokens * e."flopsTrain" / ((e.spec->'training'->>'windowsPerEpoch')::float8 * (e.spec->'training'->>'epochs')::float8
+              * (e.spec->'model'->>'contextLength')::float8) AS x
+     FROM "Experiment" e JOIN "MetricPoint" m ON m."experimentId" = e.id
+     WHERE e.id = $1 AND m.epoch = ANY($2) ORDER BY m.step`,
+    [typical.rows[0]!.id, [1, 2, 3].map((q) => Math.max(1, Math.floor((q * Math.floor(POINTS / EXPERIMENTS)) / 4)))],
+  );
+  return {
+    curve: curve.rows[0]!.id,
+    typical: typical.rows.map((r) => r.id),
+    typicalPoints: Math.floor(POINTS / EXPERIMENTS),
+    compareValues: values.rows.map((r) => r.x),
+  };
 }
 
 const SPEC_SQL = `jsonb_build_object(

@@ -6,8 +6,13 @@ import { PrismaClient } from './generated/client.ts';
 
 export type Db = InstanceType<typeof PrismaClient>;
 
+/**
+ * JIT off for every session: PostgreSQL compiles a query with LLVM once its estimated cost passes jit_above_cost
+ * (100,000), and a recursive CTE or a misestimated filter passes that easily — the frontier over a filter that
+ * matches one row spent 0.8 s compiling a plan that then ran in 45 ms. slmlab's queries are short; none gains.
+ */
 export function createDb(databaseUrl: string): Db {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, options: '-c jit=off' }) });
 }
 
 /** True when a trivial query succeeds within `timeoutMs`. */

@@ -83,6 +83,11 @@ export function experimentsRepo(db: Db) {
       return db.experiment.findUnique({ where: { id } });
     },
 
+    /** Those of `ids` that exist, in no particular order (one query for a compare of many). */
+    getMany(ids: string[]) {
+      return db.experiment.findMany({ where: { id: { in: ids } } });
+    },
+
     byIdempotencyKey(key: string) {
       return db.experiment.findUnique({ where: { idempotencyKey: key } });
     },

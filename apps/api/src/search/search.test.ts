@@ -237,6 +237,26 @@ describe('search, curves, frontier, compare', () => {
       const body = await get(`/v1/experiments/${ids.f}/metrics?points=1`, 400);
       assert.deepEqual(body.error.issues.map((i: { path: string }) => i.path), ['/points']);
     });
+
+    test("an ended experiment's thinned curve is computed once (its points no longer change); a live one's each time", async () => {
+      // Outside ROWS (another name), so that no filter above sees them.
+      const [ended, live] = [randomUUID(), randomUUID()];
+      const spec = parseSpec({ name: `curve-cache-${P}`, dataset: 'ptb', model: { kind: 'linear', contextLength: 8 } });
+      const row = { name: spec.name, specVersion: spec.specVersion, spec: spec as object, dataset: 'ptb', modelKind: 'linear', paramCount: 1, flopsStudy: 1, flopsTrain: 10 };
+      await app.db.experiment.createMany({ data: [{ id: ended, status: 'succeeded', ...row }, { id: live, status: 'running', ...row }] });
+      const point = (experimentId: string, i: number) => ({ experimentId, kind: 'epoch', epoch: i, step: i, tokens: i, seconds: i, trainNll: 1, valNll: 1 });
+      try {
+        await app.db.metricPoint.createMany({ data: [ended, live].flatMap((id) => Array.from({ length: 10 }, (_, i) => point(id, i + 1))) });
+        for (const id of [ended, live]) assert.equal((await get(`/v1/experiments/${id}/metrics?points=3`)).total, 10);
+        // Against the rule (as a worker that lost its job might): a point added after the end is not seen.
+        await app.db.metricPoint.createMany({ data: [point(ended, 11), point(live, 11)] });
+        assert.equal((await get(`/v1/experiments/${ended}/metrics?points=3`)).total, 10, 'kept');
+        assert.equal((await get(`/v1/experiments/${ended}/metrics?points=4`)).total, 11, 'another size is another curve');
+        assert.equal((await get(`/v1/experiments/${live}/metrics?points=3`)).total, 11, 'read afresh');
+      } finally {
+        await app.db.experiment.deleteMany({ where: { id: { in: [ended, live] } } });
+      }
+    });
   });
 
   describe('GET /v1/frontier', () => {

@@ -1,7 +1,8 @@
 // The work behind search (GET /v1/experiments), curves, the frontier and compare-at-equal-compute.
-// SQL lives in packages/db/src/search.ts; the filter language in search-filter.ts; curve arithmetic in search-curves.ts.
+// SQL lives in packages/db (search.ts: pages and curves; frontier.ts: the frontier walk); the filter language in filter.ts;
+// curve arithmetic in curves.ts; thinned curves of ended experiments are kept by curve-cache.ts.
 import { NotFoundError } from '@slmlab/core';
-import { SEARCH_COLUMNS, curveRows, downsampledCurve, frontier, searchPage, type Db, type Experiment, type ExperimentsRepo, type Filter, type SearchColumn } from '@slmlab/db';
+import { SEARCH_COLUMNS, curvesRows, downsampledCurve, frontier, searchPage, type Db, type Experiment, type ExperimentsRepo, type Filter, type SearchColumn } from '@slmlab/db';
 import { InvalidRequestError } from '../edge/http-errors.ts';
 import type { ExperimentPage } from '../edge/schemas.ts';
 import { decodeCursor, encodeCursor } from '../edge/cursor.ts';
@@ -9,6 +10,7 @@ import type { CompareQuery, Comparison, Curve, CurveQuery, Frontier, FrontierQue
 import { summaryView } from '../experiments/views.ts';
 import { flopsPerToken, interpolate, xOf, type Axis } from './curves.ts';
 import { parseWhere } from './filter.ts';
+import { curveCache } from './curve-cache.ts';
 import { isUuid } from '../edge/ids.ts';
 
 const FRONTIER_COLUMNS: Record<FrontierQuery['x'], SearchColumn> = {
@@ -19,6 +21,7 @@ const FRONTIER_COLUMNS: Record<FrontierQuery['x'], SearchColumn> = {
   paramCount: 'paramCount',
 };
 
+const ENDED: ReadonlySet<Experiment['status']> = new Set(['succeeded', 'failed', 'cancelled']);
 const MAX_COMPARE_IDS = 50;
 const MAX_COMPARE_VALUES = 100;
 
@@ -40,6 +43,7 @@ export function filterOf(q: FilterParams): Filter {
 
 /** `db` for packages/db's search queries; everything else through the experiments repository. */
 export function searchService(db: Db, experiments: ExperimentsRepo) {
+  const curves = curveCache();
   async function experimentOrThrow(id: string): Promise<Experiment> {
     const row = await experiments.get(id);
     if (!row) throw new NotFoundError('experiment', id);
@@ -64,8 +68,19 @@ export function searchService(db: Db, experiments: ExperimentsRepo) {
       if (q.x === 'flops' && perToken === null) {
         throw new InvalidRequestError('querystring', [{ path: '/x', message: 'this experiment has no training FLOPs count' }]);
       }
-      const { total, rows } = await downsampledCurve(db, id, q.kind, q.points);
-      const points = rows.map((p) => ({ ...p, x: xOf(p, q.x, perToken)!, flops: perToken === null ? null : p.tokens * perToken }));
+      // The status is read before the points: an experiment seen ended has all of its points stored.
+      const ended = ENDED.has(row.status);
+      let thinned = ended ? curves.get(row.id, q.kind, q.points) : undefined;
+      if (!thinned) {
+        thinned = await downsampledCurve(db, row.id, q.kind, q.points);
+        if (ended && thinned.total > q.points) curves.set(row.id, q.kind, q.points, thinned);
+      }
+      const { total, rows } = thinned;
+      // Written out, not spread ({ ...p, x }): on a 500-point answer the spread cost more than the rest of the request.
+      const points = rows.map((p) => ({
+        x: xOf(p, q.x, perToken)!, epoch: p.epoch, step: p.step, tokens: p.tokens, seconds: p.seconds,
+        flops: perToken === null ? null : p.tokens * perToken, trainNll: p.trainNll, valNll: p.valNll, valNllAllTokens: p.valNllAllTokens,
+      }));
       return { id, x: q.x, kind: q.kind, total, points };
     },
 
@@ -78,22 +93,27 @@ export function searchService(db: Db, experiments: ExperimentsRepo) {
     async compare(q: CompareQuery): Promise<Comparison> {
       const ids = splitList(q.ids, '/ids', MAX_COMPARE_IDS, (s) => (isUuid(s) ? s : undefined), 'must be an experiment id (uuid)');
       const values = splitList(q.value, '/value', MAX_COMPARE_VALUES, toNumber, 'must be a number');
-      const items = [];
-      for (const id of ids) {
-        const row = await experimentOrThrow(id);
+      // Two queries whatever the number of ids: the rows, then every curve. PostgreSQL answers with lower-case ids.
+      const found = new Map((await experiments.getMany(ids)).map((row) => [row.id, row]));
+      const missing = ids.find((id) => !found.has(id.toLowerCase()));
+      if (missing !== undefined) throw new NotFoundError('experiment', missing);
+      const curves = await curvesRows(db, [...found.keys()], 'epoch');
+      const items = ids.map((id) => {
+        const row = found.get(id.toLowerCase())!;
         const perToken = flopsPerToken(row);
-        const curve = (await curveRows(db, id, 'epoch'))
+        const curve = curves
+          .get(row.id)!
           .map((p) => ({ x: xOf(p, q.at as Axis, perToken), y: p.valNll }))
           .filter((p): p is { x: number; y: number | null } => p.x !== null);
         const xs = curve.map((p) => p.x);
-        items.push({
+        return {
           id,
           name: row.name,
           status: row.status,
           range: xs.length ? { min: xs[0]!, max: xs.at(-1)! } : null,
           valNll: values.map((v) => interpolate(curve, v)),
-        });
-      }
+        };
+      });
       return { at: q.at, values, items };
     },
   };
