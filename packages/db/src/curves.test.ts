@@ -5,19 +5,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createDb } from './client.ts';
 import { curvesRows, downsampledCurve, type CurveRow } from './search.ts';
+import { rng } from '../../../test/helpers/rng.ts'; // seeded: the same curves at every run
 
 const db = createDb(process.env.DATABASE_URL!);
 const ids: string[] = [];
-
-/** mulberry32: the same curves at every run. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const random = rng(424242);
 /** Steps with gaps, losses from few values (ties), some valNll missing (trainNll counts) and some both. */

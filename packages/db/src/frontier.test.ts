@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createDb } from './client.ts';
 import { FRONTIER_WALK_PAIRS, frontier } from './frontier.ts';
 import type { Filter, SearchColumn } from './search.ts';
+import { rng } from '../../../test/helpers/rng.ts'; // seeded: the same rows at every run
 
 const db = createDb(process.env.DATABASE_URL!);
 const P = `frontier-test-${process.pid}-`;
@@ -22,16 +23,6 @@ interface Row {
   bestValNll: number | null;
   testNllAllTokens: number | null;
   layers: number;
-}
-
-/** mulberry32: the same rows at every run. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // A latent size makes bigger models better (as in the study), so that fronts are long; values are rounded to few
