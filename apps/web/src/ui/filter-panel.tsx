@@ -33,6 +33,17 @@ export function FilterPanel({ query, error, statusFilter = true }: { query: URLS
     e.preventDefault();
     setQuery({ where: rawMode ? raw.trim() : conditionsToWhere(conds, join), cursor: null });
   };
+  // JSON → conditions only when the JSON is a flat AND or OR of one-operator conditions; else it stays JSON, saying so.
+  const [note, setNote] = useState('');
+  const toggleMode = () => {
+    if (!rawMode) return (setRaw(conditionsToWhere(conds, join)), setRawMode(true), setNote(''));
+    const p = whereToConditions(raw);
+    if (!p) return setNote('this filter nests AND/OR or uses several operators on one field: it can only be edited as JSON');
+    setJoin(p.join);
+    setConds(p.conditions);
+    setRawMode(false);
+    setNote('');
+  };
   const update = (i: number, change: Partial<Condition>) => setConds(conds.map((c, j) => (j === i ? { ...c, ...change } : c)));
   const select = (name: string, label: string, options: readonly string[]) => (
     <label>
@@ -90,11 +101,10 @@ export function FilterPanel({ query, error, statusFilter = true }: { query: URLS
       <div class="toolbar">
         {rawMode ? null : <button type="button" onClick={() => setConds([...conds, { field: '', op: 'eq', value: '' }])}>Add condition</button>}
         <button type="submit" class="primary">Apply</button>
-        <button type="button" class="link" onClick={() => (rawMode ? setRawMode(!whereToConditions(raw) ? true : false) : (setRaw(conditionsToWhere(conds, join)), setRawMode(true)))}>
-          {rawMode ? 'Edit as conditions' : 'Edit as JSON'}
-        </button>
+        <button type="button" class="link" onClick={toggleMode}>{rawMode ? 'Edit as conditions' : 'Edit as JSON'}</button>
         {query.toString() ? <button type="button" class="link" onClick={() => setQuery({ status: null, dataset: null, modelKind: null, sweep: null, where: null, cursor: null })}>Clear filters</button> : null}
       </div>
+      {note ? <p class="hint" role="status">{note}</p> : null}
       {rawMode && issues.length ? issues.map((x) => <div class="field-error" key={x.path}>{x.path}: {x.message}</div>) : null}
     </form>
   );
