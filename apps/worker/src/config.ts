@@ -1,4 +1,4 @@
-// Worker settings, parsed once at start (see docs/configuration.md).
+// Worker settings, parsed once at start (see the settings table in docs/operations.md).
 import os from 'node:os';
 import path from 'node:path';
 import Type, { type Static } from 'typebox';
@@ -14,6 +14,12 @@ export const WorkerEnv = Type.Object({
   SLMLAB_BACKEND: Type.Enum([...BACKEND_CHOICES], { default: 'auto' }),
   /** webgpu: the first adapter whose device name contains this (a box with different GPUs; docs/gpu.md). */
   SLMLAB_WEBGPU_ADAPTER: Type.Optional(Type.String({ minLength: 1 })),
+  /**
+   * wasm: slmlab's matrix products use relaxed SIMD's fused multiply-add (~1.3× faster products; on by default
+   * in Node 22+, turned on at run time in Node 20). Results then round once per multiply-add, so they differ in
+   * the last bits from a worker with it off or a CPU without FMA: set false to match such runs bit for bit.
+   */
+  SLMLAB_WASM_FMA: Type.Boolean({ default: true }),
   /** Refuse to start unless kernels really run on a GPU (not libtensorflow's CPU fallback, not SwiftShader). */
   SLMLAB_REQUIRE_GPU: Type.Boolean({ default: false }),
   SLMLAB_DATA_DIR: Type.String({ minLength: 1, default: path.join(os.homedir(), '.cache', 'slmlab', 'data') }),

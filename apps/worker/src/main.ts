@@ -45,7 +45,7 @@ async function main() {
     },
   });
   log.info({ backend: config.SLMLAB_BACKEND, queue: EXPERIMENT_QUEUE, prefix: config.SLMLAB_QUEUE_PREFIX }, 'worker starting');
-  const backendOptions = { webgpuAdapter: config.SLMLAB_WEBGPU_ADAPTER };
+  const backendOptions = { webgpuAdapter: config.SLMLAB_WEBGPU_ADAPTER, wasmFma: config.SLMLAB_WASM_FMA };
   const backend = await initBackend(config.SLMLAB_BACKEND, backendOptions);
   if (config.SLMLAB_REQUIRE_GPU && !backend.gpu) {
     log.fatal({ backend: backend.name, device: backend.device, skipped: backend.skipped }, 'SLMLAB_REQUIRE_GPU is set but no GPU is in use');

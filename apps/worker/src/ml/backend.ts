@@ -17,6 +17,8 @@ export type BackendName = Exclude<BackendChoice, 'auto'>;
 export interface BackendOptions {
   /** webgpu: the first adapter whose device name contains this (SLMLAB_WEBGPU_ADAPTER). */
   webgpuAdapter?: string;
+  /** wasm: use relaxed SIMD's fused multiply-add in slmlab's products (default true; SLMLAB_WASM_FMA). */
+  wasmFma?: boolean;
 }
 
 export interface BackendInfo {
@@ -53,9 +55,9 @@ const loaders: Record<BackendName, Loader> = {
     await loadNative('@tensorflow/tfjs-node');
     return { device: 'cpu (libtensorflow)', gpu: false, threads: os.cpus().length };
   },
-  wasm: async () => {
-    const { simd, threads } = await loadWasm();
-    return { device: `cpu (wasm${simd ? ', simd' : ''}, ${threads} thread${threads > 1 ? 's' : ''})`, gpu: false, threads };
+  wasm: async (_auto, opts) => {
+    const { simd, fma, threads } = await loadWasm({ fma: opts.wasmFma ?? true });
+    return { device: `cpu (wasm${simd ? ', simd' : ''}${fma ? ', fma' : ''}, ${threads} thread${threads > 1 ? 's' : ''})`, gpu: false, threads };
   },
   cpu: async () => {
     registerSegmentSum('cpu');

@@ -6,8 +6,11 @@ import { registerFastSum } from '../kernels/fast-sum.ts';
 import { registerSharedIdentity } from '../kernels/identity.ts';
 import { registerFastGather } from '../kernels/fast-gather.ts';
 import { registerSegmentSum } from '../kernels/segment-sum.ts';
+import { fusedMultiplyAdd, useRelaxedSimd } from '../kernels/wasm-features.ts';
 
-export async function loadWasm(): Promise<{ simd: boolean; threads: number }> {
+/** `fma`: let slmlab's products use relaxed SIMD's fused multiply-add where this Node can (wasm-features.ts). */
+export async function loadWasm(opts: { fma: boolean }): Promise<{ simd: boolean; fma: boolean; threads: number }> {
+  useRelaxedSimd(opts.fma);
   await withoutEmscriptenHandlers(async () => {
     await import('@tensorflow/tfjs-backend-wasm');
     registerSegmentSum('wasm');
@@ -20,7 +23,7 @@ export async function loadWasm(): Promise<{ simd: boolean; threads: number }> {
   });
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
-  return { simd, threads: getThreadsCount() };
+  return { simd, fma: fusedMultiplyAdd(), threads: getThreadsCount() };
 }
 
 /**

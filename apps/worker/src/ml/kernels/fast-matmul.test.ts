@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { tf } from '../tf.ts';
 import { createRng } from '../rng.ts';
 import { testBackend } from '../test-backend.ts';
+import { useRelaxedSimd } from './wasm-features.ts';
 
 /** Runs `f` on the wasm backend (with our kernel) and on the cpu backend (the reference), returning both. */
 async function onBoth(f: () => tf.Tensor[]): Promise<[Float32Array[], Float32Array[]]> {
@@ -19,9 +20,9 @@ async function onBoth(f: () => tf.Tensor[]): Promise<[Float32Array[], Float32Arr
   return [wasm, cpu];
 }
 
-function close(a: Float32Array, b: Float32Array, what: string) {
+function close(a: Float32Array, b: Float32Array, what: string, tolerance = 1e-4) {
   assert.equal(a.length, b.length, what);
-  a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) <= 1e-4 * (1 + Math.abs(b[i]!)), `${what}[${i}]: ${v} vs ${b[i]}`));
+  a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) <= tolerance * (1 + Math.abs(b[i]!)), `${what}[${i}]: ${v} vs ${b[i]}`));
 }
 
 test('matMul values and gradients agree with the reference for every transpose and batch case', async () => {
@@ -52,22 +53,32 @@ test('matMul values and gradients agree with the reference for every transpose a
   }
 });
 
-test('dense products on the SIMD path (tile-aligned, small right operand, Xᵀ·dY in k blocks) agree with the reference, values and gradients', async () => {
-  const rng = createRng(22);
-  const rand = (shape: number[]) => tf.tensor(Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => rng.normal()), shape);
-  for (let trial = 0; trial < 10; trial++) {
-    const [m, k, n] = [4 * (1 + rng.int(12)), 1 + rng.int(200), 8 * (1 + rng.int(6))];
-    const [tA, tB] = [trial % 4 >= 2, trial % 2 === 1];
-    const lead = trial % 3 === 0 && !tA ? [2] : []; // a batch of rows sharing the weight (values only, as above)
-    const [a, b] = [rand([...lead, ...(tA ? [k, m] : [m, k])]), rand(tB ? [n, k] : [k, n])];
-    const up = rand(tf.matMul(a, b, tA, tB).shape);
-    const [wasm, cpu] = await onBoth(() => {
-      if (lead.length) return [tf.matMul(a, b, tA, tB)];
-      const f = (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, y, tA, tB), up));
-      const [ga, gb] = tf.grads(f)([a, b]);
-      return [tf.matMul(a, b, tA, tB), ga!, gb!];
-    });
-    const label = `a[${a.shape}] b[${b.shape}] tA=${tA} tB=${tB}`;
-    ['value', 'grad a', 'grad b'].slice(0, wasm.length).forEach((what, i) => close(wasm[i]!, cpu[i]!, `${label} ${what}`));
-  }
-});
+for (const fma of [false, true]) {
+  test(`dense products on the SIMD path (${fma ? 'fused multiply-add' : 'multiply, then add'}: ragged edges, weights read in blocks, Xᵀ in place, a weight or the output transposed) agree with the reference, values and gradients`, async () => {
+    useRelaxedSimd(fma);
+    const rng = createRng(22);
+    const rand = (shape: number[]) => tf.tensor(Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => rng.normal()), shape);
+    // [m, k, n]: small ragged ones; weights past the block size (k·n·4 > 256 KiB: blocks of k, then of k and n
+    // when wide); a·bᵀ with a weight far larger than a (computed as (b·aᵀ)ᵀ).
+    const shapes = [
+      ...Array.from({ length: 8 }, () => [1 + rng.int(40), 1 + rng.int(200), 1 + rng.int(70)]),
+      [6, 1500, 65], [5, 300, 1100], [9, 40, 2000],
+    ];
+    for (const [trial, [m, k, n]] of shapes.entries()) {
+      const tA = trial % 4 >= 2 && trial < 8;
+      const tB = trial === 9 || (trial < 8 && trial % 2 === 1);
+      const lead = trial % 3 === 0 && !tA ? [2] : [];
+      const [a, b] = [rand([...lead, ...(tA ? [k!, m!] : [m!, k!])]), rand(tB ? [n!, k!] : [k!, n!])];
+      const up = rand(tf.matMul(a, b, tA, tB).shape);
+      const [wasm, cpu] = await onBoth(() => {
+        if (lead.length) return [tf.matMul(a, b, tA, tB)];
+        const f = (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, y, tA, tB), up));
+        const [ga, gb] = tf.grads(f)([a, b]);
+        return [tf.matMul(a, b, tA, tB), ga!, gb!];
+      });
+      const label = `a[${a.shape}] b[${b.shape}] tA=${tA} tB=${tB}`;
+      ['value', 'grad a', 'grad b'].slice(0, wasm.length).forEach((what, i) => close(wasm[i]!, cpu[i]!, `${label} ${what}`, 2e-4));
+    }
+    useRelaxedSimd(true);
+  });
+}

@@ -4,7 +4,8 @@
 // computes the causally masked half too. Here one call is a plain loop over 4×8 output tiles, the left
 // operand is read through strides (so Aᵀ costs nothing), and a causal mode skips the tiles or the terms that
 // the mask makes zero. simd-gemm.test.ts checks it against a scalar product.
-import { encodeModule, forLoop, increment, op, I32, V128, type Code, compileModule, instantiate, type WasmMemory } from './wasm-asm.ts';
+import { encodeModule, forLoop, increment, op, I32, F32, V128, type Code, compileModule, instantiate, type WasmMemory } from './wasm-asm.ts';
+import { fusedMultiplyAdd } from './wasm-features.ts';
 
 /** Which part of C = A·B to compute, for square causal (lower-triangular) attention matrices. */
 export const Causal = {
@@ -19,9 +20,10 @@ export const Causal = {
 } as const;
 
 // Parameter and local indices of the generated function.
-const [A, SAI, SAK, B, LDB, C, LDC, M, K, N, MODE, ACCUMULATE] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
-const [I0, KSTART, KEND, NEND, J0, KK, PA, PB, PC, TMP] = [12, 13, 14, 15, 16, 17, 18, 19, 20, 21];
-const ACC = 22; // 2·rows accumulators (two 4-lane halves per row), then B0, B1, X
+const [A, SAI, SAK, B, LDB, C, LDC, M, K, JSTART, JEND, MODE, ACCUMULATE] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+const PARAMS = 13;
+const [I0, KSTART, KEND, NEND, J0, KK, PA, PB, PC, TMP] = [13, 14, 15, 16, 17, 18, 19, 20, 21, 22];
+const ACC = 23; // the tile's accumulators, then B0, B1, X
 const { get, set, tee, i32 } = op;
 
 const min = (x: number, y: number): Code => [...get(x), ...get(y), ...get(x), ...get(y), ...op.ltS, ...op.select];
@@ -30,64 +32,104 @@ const whenMode = (m: number, value: number, otherwise: number): Code =>
   [...get(value), ...get(otherwise), ...get(MODE), ...i32(m), ...op.eq, ...op.select];
 
 /**
- * The product with `rows`×8 output tiles, specialised for A's row stride (`aRowBytes`): a tile's A values then
- * sit at constant offsets from one pointer, so each k step costs two pointer increments, not one per row.
+ * A tile of the output: `rows` rows by `width` columns, held in registers while k runs. Width 8 (two 4-lane
+ * vectors a row) is the fast case; widths 4 and 1 (scalar) only finish the last columns of an N that is not a
+ * multiple of 8 (e.g. a 65-token vocabulary).
  */
-function gemmBody(rows: number, aRowBytes: number): Code {
-  const [B0, B1, X] = [ACC + 2 * rows, ACC + 2 * rows + 1, ACC + 2 * rows + 2];
-  const R = [...Array(rows).keys()];
+interface Tile {
+  rows: number;
+  width: 8 | 4 | 1;
+  /** Multiply-accumulate with f32x4.relaxed_madd (one rounding) instead of a multiply and an add. */
+  fma: boolean;
+}
+
+const vectorsPerRow = (t: Tile) => (t.width === 8 ? 2 : 1);
+const accumulators = (t: Tile) => t.rows * vectorsPerRow(t);
+
+/** The accumulators' loads from, and stores to, C at the tile's position (PC), one row after another. */
+function cRows(t: Tile, which: 'load' | 'store'): Code {
+  const v = vectorsPerRow(t);
+  const one = (a: number, offset: number): Code => {
+    if (t.width === 1) return which === 'load' ? [...get(PC), ...op.f32Load(0), ...set(a)] : [...get(PC), ...get(a), ...op.f32Store(0)];
+    return which === 'load' ? [...get(PC), ...op.v128Load(offset), ...set(a)] : [...get(PC), ...get(a), ...op.v128Store(offset)];
+  };
+  return [...Array(t.rows).keys()].flatMap((r) => [
+    ...[...Array(v).keys()].flatMap((h) => one(ACC + v * r + h, 16 * h)),
+    ...increment(PC, get(LDC)),
+  ]);
+}
+
+/** acc += x·b, fused or not; x and b are locals. */
+function multiplyAdd(t: Tile, acc: number, x: Code, b: number): Code {
+  if (t.width === 1) return [...get(acc), ...x, ...get(b), ...op.f32Mul, ...op.f32Add, ...set(acc)];
+  if (t.fma) return [...x, ...get(b), ...get(acc), ...op.f32x4RelaxedMadd, ...set(acc)];
+  return [...get(acc), ...x, ...get(b), ...op.f32x4Mul, ...op.f32x4Add, ...set(acc)];
+}
+
+/** One k step: B's row k within the tile's columns, each row's A value (broadcast), multiply-accumulate. */
+function kStep(t: Tile, aRowBytes: number): Code {
+  const n = accumulators(t);
+  const [B0, B1, X] = [ACC + n, ACC + n + 1, ACC + n + 2];
+  const loadB = t.width === 1
+    ? [...get(PB), ...op.f32Load(0), ...set(B0)]
+    : [...get(PB), ...op.v128Load(0), ...set(B0), ...(t.width === 8 ? [...get(PB), ...op.v128Load(16), ...set(B1)] : [])];
+  const row = (r: number): Code => {
+    if (t.width === 1) return multiplyAdd(t, ACC + r, [...get(PA), ...op.f32Load(r * aRowBytes)], B0);
+    const first = multiplyAdd(t, ACC + vectorsPerRow(t) * r, [...get(PA), ...op.loadSplat(r * aRowBytes), ...tee(X)], B0);
+    return t.width === 8 ? [...first, ...multiplyAdd(t, ACC + 2 * r + 1, get(X), B1)] : first;
+  };
+  return [
+    ...loadB, ...[...Array(t.rows).keys()].flatMap(row),
+    ...increment(PA, get(SAK)), ...increment(PB, get(LDB)), ...increment(KK, i32(1)),
+  ];
+}
+
+/**
+ * C[:, jStart..jEnd) of the product in `t` tiles, specialised for A's row stride (`aRowBytes`): a tile's A values
+ * then sit at constant offsets from one pointer, so each k step costs two pointer increments, not one per row.
+ */
+function gemmBody(t: Tile, aRowBytes: number): Code {
+  const { rows } = t;
   const bounds = [
     // kStart = mode == kFromRow ? i0 : 0
     ...get(I0), ...i32(0), ...get(MODE), ...i32(Causal.kFromRow), ...op.eq, ...op.select, ...set(KSTART),
     // kEnd = mode == kUpToRow ? min(K, i0 + rows) : K
     ...get(I0), ...i32(rows), ...op.add, ...set(TMP), ...min(TMP, K), ...set(TMP), ...whenMode(Causal.kUpToRow, TMP, K), ...set(KEND),
-    // nEnd = mode == colsUpToRow ? min(N, roundUp8(i0 + rows)) : N
-    ...get(I0), ...i32(rows + 7), ...op.add, ...i32(-8), ...op.and, ...set(TMP), ...min(TMP, N), ...set(TMP),
-    ...whenMode(Causal.colsUpToRow, TMP, N), ...set(NEND),
-  ];
-  // One k step: two vectors of B's row k; each row's A value broadcast; multiply-accumulate.
-  const kStep = [
-    ...get(PB), ...op.v128Load(0), ...set(B0), ...get(PB), ...op.v128Load(16), ...set(B1),
-    ...R.flatMap((r) => [
-      ...get(ACC + 2 * r), ...get(PA), ...op.loadSplat(r * aRowBytes), ...tee(X), ...get(B0), ...op.f32x4Mul, ...op.f32x4Add, ...set(ACC + 2 * r),
-      ...get(ACC + 2 * r + 1), ...get(X), ...get(B1), ...op.f32x4Mul, ...op.f32x4Add, ...set(ACC + 2 * r + 1),
-    ]),
-    ...increment(PA, get(SAK)), ...increment(PB, get(LDB)), ...increment(KK, i32(1)),
+    // nEnd = mode == colsUpToRow ? min(jEnd, roundUp8(i0 + rows)) : jEnd
+    ...get(I0), ...i32(rows + 7), ...op.add, ...i32(-8), ...op.and, ...set(TMP), ...min(TMP, JEND), ...set(TMP),
+    ...whenMode(Causal.colsUpToRow, TMP, JEND), ...set(NEND),
   ];
   const cTile = [...get(C), ...get(I0), ...get(LDC), ...op.mul, ...op.add, ...get(J0), ...i32(4), ...op.mul, ...op.add, ...set(PC)];
-  const eachCRow = (f: (r: number) => Code) => R.flatMap((r) => [...f(r), ...increment(PC, get(LDC))]);
-  // Accumulators start at 0, or at C's tile when accumulating (C += A·B, for products split along k).
-  const load = eachCRow((r) => [...get(PC), ...op.v128Load(0), ...set(ACC + 2 * r), ...get(PC), ...op.v128Load(16), ...set(ACC + 2 * r + 1)]);
-  const zero = [...Array(2 * rows).keys()].flatMap((i) => [...op.zeroV128, ...set(ACC + i)]);
-  const store = eachCRow((r) => [...get(PC), ...get(ACC + 2 * r), ...op.v128Store(0), ...get(PC), ...get(ACC + 2 * r + 1), ...op.v128Store(16)]);
+  const zero = [...Array(accumulators(t)).keys()].flatMap((i) => [...(t.width === 1 ? op.f32Const(0) : op.zeroV128), ...set(ACC + i)]);
   const tile = [
-    ...get(ACCUMULATE), 0x04, 0x40, ...cTile, ...load, 0x05, ...zero, ...op.end,
+    // Accumulators start at 0, or at C's tile when accumulating (C += A·B, for products split along k).
+    ...get(ACCUMULATE), 0x04, 0x40, ...cTile, ...cRows(t, 'load'), 0x05, ...zero, ...op.end,
     // pa = a + i0·sai + kStart·sak; pb = b + kStart·ldb + j0·4
     ...get(A), ...get(I0), ...get(SAI), ...op.mul, ...op.add, ...get(KSTART), ...get(SAK), ...op.mul, ...op.add, ...set(PA),
     ...get(B), ...get(KSTART), ...get(LDB), ...op.mul, ...op.add, ...get(J0), ...i32(4), ...op.mul, ...op.add, ...set(PB),
-    ...get(KSTART), ...set(KK), ...forLoop(KK, KEND, kStep), ...cTile, ...store, ...increment(J0, i32(8)),
+    ...get(KSTART), ...set(KK), ...forLoop(KK, KEND, kStep(t, aRowBytes)), ...cTile, ...cRows(t, 'store'), ...increment(J0, i32(t.width)),
   ];
   return [
     ...i32(0), ...set(I0),
-    ...forLoop(I0, M, [...bounds, ...i32(0), ...set(J0), ...forLoop(J0, NEND, tile), ...increment(I0, i32(rows))]),
+    ...forLoop(I0, M, [...bounds, ...get(JSTART), ...set(J0), ...forLoop(J0, NEND, tile), ...increment(I0, i32(rows))]),
   ];
 }
 
 type GemmFn = (...args: number[]) => void;
-const TILE_ROWS = 4;
 const modules = new Map<string, object>();
 const instances = new WeakMap<WasmMemory, Map<string, GemmFn>>();
 
-function gemmFunction(memory: WasmMemory, rows: number, aRowBytes: number): GemmFn {
-  const key = `${rows}:${aRowBytes}`;
+function gemmFunction(memory: WasmMemory, t: Tile, aRowBytes: number): GemmFn {
+  const key = `${t.rows}x${t.width}${t.fma ? 'f' : ''}:${aRowBytes}`;
   let byKey = instances.get(memory);
   if (!byKey) instances.set(memory, (byKey = new Map()));
   let fn = byKey.get(key);
   if (!fn) {
     let compiled = modules.get(key);
     if (!compiled) {
-      const locals = [{ count: 10, type: I32 }, { count: 2 * rows + 3, type: V128 }];
-      compiled = compileModule(encodeModule([{ name: 'gemm', params: new Array(12).fill(I32), locals, body: gemmBody(rows, aRowBytes) }]));
+      const type = t.width === 1 ? F32 : V128;
+      const locals = [{ count: 10, type: I32 }, { count: accumulators(t) + 3, type }];
+      compiled = compileModule(encodeModule([{ name: 'gemm', params: new Array(PARAMS).fill(I32), locals, body: gemmBody(t, aRowBytes) }]));
       modules.set(key, compiled);
     }
     fn = instantiate<Record<string, unknown>>(compiled, memory).gemm as GemmFn;
@@ -106,23 +148,56 @@ export interface Operand {
 export interface Gemm {
   /**
    * C[M, N] = A[M, K]·B[K, N], or C += A·B with `accumulate`. B and C must be row-major (colStride 1); A may
-   * have any strides. Needs M % 4 == 0 and N % 8 == 0 (see `gemmFits`).
+   * have any strides. Any M and N without a causal mode; the causal modes need M % 4 == 0 and N % 8 == 0.
    */
   (a: Operand, b: Operand, c: Operand, m: number, k: number, n: number, mode?: number, accumulate?: boolean): void;
 }
 
+/** Whether a causal product has whole tiles (other products take any shape). */
 export function gemmFits(m: number, n: number): boolean {
-  return m % 4 === 0 && n % 8 === 0;
+  return m % TILE_ROWS === 0 && n % 8 === 0;
 }
 
+const TILE_ROWS = 4;
+
+/** B's part that one pass over A's rows reuses: a quarter of a 1 MiB L2, so it stays there while A streams by. */
+const B_BLOCK_BYTES = 256 * 1024;
+/** Columns per block when B is wide (a multiple of 8). */
+const N_BLOCK = 256;
+
 /**
- * The product bound to one wasm memory (tfjs-backend-wasm's `wasm.asm.memory`), in 4×8 tiles (6×8 tiles, all
- * 16 SIMD registers, measured no faster here).
+ * The product bound to one wasm memory (tfjs-backend-wasm's `wasm.asm.memory`): 4×8 tiles (6×8 tiles need all
+ * 16 SIMD registers and spill: measured half as fast), then 1-row tiles for the last M % 4 rows and 4- and
+ * 1-wide tiles for the last N % 8 columns. A B larger than B_BLOCK_BYTES is cut into blocks of k (and of n when
+ * wide), accumulating into C, so that each block is read from memory once, not once per 4 rows of A. Uses the
+ * fused multiply-add where relaxed SIMD is on (wasm-features.ts).
  */
 export function gemmOn(memory: WasmMemory): Gemm {
   return (a, b, c, m, k, n, mode = Causal.none, accumulate = false) => {
-    if (!gemmFits(m, n)) throw new Error(`simd gemm needs M % 4 == 0 and N % 8 == 0, got M=${m} N=${n}`);
-    const [sai, sak] = [a.rowStride * 4, (a.colStride ?? 1) * 4];
-    gemmFunction(memory, TILE_ROWS, sai)(a.ptr, sai, sak, b.ptr, b.rowStride * 4, c.ptr, c.rowStride * 4, m, k, n, mode, accumulate ? 1 : 0);
+    if (mode !== Causal.none && !gemmFits(m, n)) throw new Error(`a causal simd gemm needs M % 4 == 0 and N % 8 == 0, got M=${m} N=${n}`);
+    const fma = fusedMultiplyAdd();
+    const [sai, sak, ldb, ldc] = [a.rowStride * 4, (a.colStride ?? 1) * 4, b.rowStride * 4, c.rowStride * 4];
+    const run = (pa: number, pb: number, pc: number, kLen: number, nLen: number, acc: boolean) => {
+      const mMain = m - (m % TILE_ROWS);
+      const [n8, n4] = [nLen - (nLen % 8), nLen - (nLen % 4)];
+      for (const [rows, m0, m1] of [[TILE_ROWS, 0, mMain], [1, mMain, m]] as const) {
+        if (m1 === m0) continue;
+        for (const [width, j0, j1] of [[8, 0, n8], [4, n8, n4], [1, n4, nLen]] as const) {
+          if (j1 === j0) continue;
+          const fn = gemmFunction(memory, { rows, width, fma }, sai);
+          fn(pa + m0 * sai, sai, sak, pb, ldb, pc + m0 * ldc, ldc, m1 - m0, kLen, j0, j1, mode, acc ? 1 : 0);
+        }
+      }
+    };
+    // Causal modes compare k with the row index, so they run unblocked (attention's T×T operands fit anyway).
+    if (mode !== Causal.none || k * n * 4 <= B_BLOCK_BYTES || k === 0) return run(a.ptr, b.ptr, c.ptr, k, n, accumulate);
+    const nBlock = n <= 2 * N_BLOCK ? n : N_BLOCK;
+    const kBlock = Math.max(16, Math.floor(B_BLOCK_BYTES / (4 * nBlock)));
+    for (let j0 = 0; j0 < n; j0 += nBlock) {
+      for (let k0 = 0; k0 < k; k0 += kBlock) {
+        const [kLen, nLen] = [Math.min(kBlock, k - k0), Math.min(nBlock, n - j0)];
+        run(a.ptr + k0 * sak, b.ptr + k0 * ldb + j0 * 4, c.ptr + j0 * 4, kLen, nLen, accumulate || k0 > 0);
+      }
+    }
   };
 }

@@ -1,56 +1,75 @@
-// The dense layers' products on slmlab's SIMD product (simd-gemm.ts) instead of XNNPACK, where it is faster:
-// a small right operand (a weight, ≤ 256 KiB, so it stays in cache while the tall left operand streams by),
-// and the weight gradient Xᵀ·dY, which XNNPACK only gets after a full transpose of X and then runs with a long
-// reduction (k = B·T) at a third of its speed. Here Xᵀ is read through strides and k is cut into blocks that
-// fit in cache, accumulating into C. Large square products (e.g. the MFU yardstick) stay on XNNPACK, which
-// blocks for cache and is faster there. fast-matmul.test.ts checks the results against the cpu backend.
+// The dense layers' products on slmlab's SIMD product (simd-gemm.ts) instead of XNNPACK. XNNPACK packs the
+// right operand on every call (a weight is a new tensor each step), runs a skinny product such as the linear
+// and MLP models' [64, 16384]·[16384, 256] at ~5 GFLOP/s, and only takes untransposed operands, so a transposed
+// weight or Xᵀ costs a full copy first. Here Xᵀ is read in place through strides, a large weight is read in
+// cache-sized blocks, and the output's ragged edges (a 65-token vocabulary) are tiles of their own. Only large
+// products in every dimension stay on XNNPACK, which blocks for cache as well as we do there.
+// fast-matmul.test.ts checks values and gradients against the cpu backend.
 import { tf } from '../tf.ts';
-import { gemmFits, gemmOn } from './simd-gemm.ts';
+import { gemmOn, type Operand } from './simd-gemm.ts';
 import { wasmMemory, type KernelFn, type WasmBackendLike } from './override.ts';
 
-/** Right operands up to this many floats stay on the SIMD path (L2-resident). */
-const SMALL_OPERAND = 64 * 1024;
-/** Rows of k per accumulation step of Xᵀ·dY: two 64-row panels of ≤ 256 floats stay in L1/L2. */
-const K_BLOCK = 64;
+/** Products at least this large in m, k and n stay on XNNPACK (e.g. the 1024² yardstick of MFU). */
+const LARGE = 512;
+/** Elements of stride from which Aᵀ is copied rather than read in place. */
+const STRIDE_CONFLICT = 1024;
 
 const size = (shape: number[]) => shape.reduce((p, d) => p * d, 1);
 const address = (be: WasmBackendLike, t: tf.TensorInfo) => be.typedArrayFromHeap(t).byteOffset;
 const transposeKernel = () => tf.getKernel(tf.Transpose, 'wasm')!.kernelFunc as unknown as KernelFn;
+const transpose = (x: tf.TensorInfo, backend: unknown) => transposeKernel()({ inputs: { x }, backend, attrs: { perm: [1, 0] } });
 
 /**
- * a·b (with the given transposes) on the SIMD product, or undefined when it does not apply: float32 only,
- * a shared (batch-1) right operand, and tile-aligned output sizes.
+ * a·b (with the given transposes) on the SIMD product, or undefined when it does not apply: float32, a shared
+ * (batch-1) right operand, a 2-D left operand when it is transposed, and not large in every dimension.
  */
 export function simdMatMul(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean, backend: unknown): tf.TensorInfo | undefined {
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || b.shape.length !== 2) return undefined;
+  if (transposeA && (a.shape.length !== 2 || transposeB)) return undefined;
   const be = backend as WasmBackendLike;
-  if (transposeA) return a.shape.length === 2 && !transposeB ? weightGradient(a, b, be) : undefined;
   const [k, n] = (transposeB ? [b.shape[1], b.shape[0]] : b.shape) as [number, number];
-  const rows = size(a.shape) / k;
-  if (!gemmFits(rows, n) || k * n > SMALL_OPERAND) return undefined;
-  const bT = transposeB ? transposeKernel()({ inputs: { x: b }, backend, attrs: { perm: [1, 0] } }) : b;
-  try {
-    const out = be.makeOutput([...a.shape.slice(0, -1), n], 'float32');
-    const gemm = gemmOn(wasmMemory(backend));
-    gemm({ ptr: address(be, a), rowStride: k }, { ptr: address(be, bT), rowStride: n }, { ptr: address(be, out), rowStride: n }, rows, k, n);
-    return out;
-  } finally {
-    if (bT !== b) be.disposeData(bT.dataId);
+  const m = transposeA ? a.shape[1]! : size(a.shape) / k;
+  if (Math.min(m, k, n) >= LARGE) return undefined;
+  const outShape = transposeA ? [m, n] : [...a.shape.slice(0, -1), n];
+  // aᵀ·b: Aᵀ read through strides, unless they are so long (≥ 4 KiB) that the rows a tile reads fall into the
+  // same L1 sets and evict each other (the linear model's Xᵀ·dY ran at 12 GFLOP/s so); then a copy first.
+  if (transposeA && m < STRIDE_CONFLICT) return product(be, { ptr: address(be, a), rowStride: 1, colStride: m }, b, m, k, n, outShape);
+  if (transposeA) {
+    const aT = transpose(a, be);
+    try {
+      return product(be, { ptr: address(be, aT), rowStride: k }, b, m, k, n, outShape);
+    } finally {
+      be.disposeData(aT.dataId);
+    }
   }
+  if (!transposeB) return product(be, { ptr: address(be, a), rowStride: k }, b, m, k, n, outShape);
+  // a·bᵀ: transpose whichever costs less to copy, the weight b or a and the output (Cᵀ = b·aᵀ).
+  if (n * k <= m * (k + n)) {
+    const bT = transpose(b, be);
+    try {
+      return product(be, { ptr: address(be, a), rowStride: k }, bT, m, k, n, outShape);
+    } finally {
+      be.disposeData(bT.dataId);
+    }
+  }
+  const a2 = reshape(a, [m, k], be);
+  const aT = transpose(a2, be);
+  const cT = product(be, { ptr: address(be, b), rowStride: k }, aT, n, k, m, [n, m]);
+  const c = transpose(cT, be);
+  const shaped = reshape(c, outShape, be);
+  for (const t of [a2, aT, cT, c]) be.disposeData(t.dataId);
+  return shaped;
 }
 
-/** aᵀ·b for a [k, m], b [k, n]: C accumulated over blocks of k, aᵀ read in place through strides. */
-function weightGradient(a: tf.TensorInfo, b: tf.TensorInfo, be: WasmBackendLike): tf.TensorInfo | undefined {
-  const [k, m] = a.shape as [number, number];
-  const n = b.shape[1]!;
-  if (b.shape[0] !== k || !gemmFits(m, n) || m * n > SMALL_OPERAND) return undefined;
-  const out = be.makeOutput([m, n], 'float32');
-  const gemm = gemmOn(wasmMemory(be));
-  const [pa, pb, pc] = [address(be, a), address(be, b), address(be, out)];
-  if (k === 0) be.typedArrayFromHeap(out).fill(0);
-  for (let k0 = 0; k0 < k; k0 += K_BLOCK) {
-    const aBlock = { ptr: pa + k0 * m * 4, rowStride: 1, colStride: m };
-    gemm(aBlock, { ptr: pb + k0 * n * 4, rowStride: n }, { ptr: pc, rowStride: n }, m, Math.min(K_BLOCK, k - k0), n, 0, k0 > 0);
-  }
+function reshape(x: tf.TensorInfo, shape: number[], backend: unknown): tf.TensorInfo {
+  const kernel = tf.getKernel(tf.Reshape, 'wasm')!.kernelFunc as unknown as KernelFn;
+  return kernel({ inputs: { x }, backend, attrs: { shape } });
+}
+
+/** C = A·B into a new tensor of `shape`; B row-major [k, n]. */
+function product(be: WasmBackendLike, a: Operand, b: tf.TensorInfo, m: number, k: number, n: number, shape: number[]): tf.TensorInfo {
+  const out = be.makeOutput(shape, 'float32');
+  // Addresses are offsets in the wasm memory: a heap grown by makeOutput invalidates views, not them.
+  gemmOn(wasmMemory(be))(a, { ptr: address(be, b), rowStride: n }, { ptr: address(be, out), rowStride: n }, m, k, n);
   return out;
 }

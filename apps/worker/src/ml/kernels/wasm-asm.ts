@@ -68,6 +68,10 @@ export const op = {
   f32Mul: [0x94],
   f32Sqrt: [0x91],
   f32Load: (offset = 0): Code => [0x2a, ...mem(2, offset)],
+  i32Load: (offset = 0): Code => [0x28, ...mem(2, offset)],
+  ltU: [0x49],
+  /** if (top of stack ≠ 0) { … } — close with `end`. */
+  if: [0x04, 0x40],
   f32Store: (offset = 0): Code => [0x38, ...mem(2, offset)],
   /** Lanes 2, 3 of a f32x4 moved to lanes 0, 1 (then f64x2PromoteLowF32x4 widens them). */
   highHalfToLow: [...simd(0x0d), 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7],
@@ -95,6 +99,12 @@ export const op = {
   f32x4Sub: simd(0xe5),
   f32x4Mul: simd(0xe6),
   f32x4Max: simd(0xe9),
+  f32x4Div: simd(0xe7),
+  f32x4Sqrt: simd(0xe3),
+  /** relaxed SIMD: a·b + c for operands pushed a, b, c; fused where the CPU can (see wasm-features.ts). */
+  f32x4RelaxedMadd: simd(0x105),
+  drop: [0x1a],
+  f32Sub: [0x93],
 };
 
 const section = (id: number, body: Code): Code => [id, ...uleb(body.length), ...body];
