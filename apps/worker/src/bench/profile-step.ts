@@ -9,6 +9,7 @@ import { randomBatch } from '../ml/data/windows.ts';
 import { batchNll } from '../ml/loss.ts';
 import { buildModel } from '../ml/models/index.ts';
 import { createRng } from '../ml/rng.ts';
+import { createAdam } from '../ml/adam-state.ts';
 import { tokenTensor } from '../ml/kernels/embedding.ts';
 
 const modelJson = process.argv[2] ?? '{"kind":"transformer","layers":3,"heads":4}';
@@ -19,7 +20,7 @@ async function main() {
   const spec = parseSpec({ dataset: 'tinyshakespeare', model: JSON.parse(modelJson), training: {} });
   const [T, B, V] = [spec.model.contextLength, spec.training.batchSize, 65];
   const model = buildModel(spec, V, createRng(1), createRng(2));
-  const opt = tf.train.adam(3e-4);
+  const opt = createAdam(3e-4); // what training runs
   const tokens = Int32Array.from({ length: 200_000 }, (_, i) => (i * 7919) % V);
   const rng = createRng(3);
   const step = () => {
