@@ -44,3 +44,13 @@ test('the gradient of an embedding lookup on wasm equals the cpu backend\'s refe
   assert.equal(wasm.length, cpu.length);
   wasm.forEach((v, i) => assert.ok(Math.abs(v - cpu[i]!) < 1e-5, `at ${i}: ${v} vs ${cpu[i]}`));
 });
+
+test('on wasm, the SIMD segment sum of rows of 4k floats is bit-identical to the loop, out-of-range ids dropped', async () => {
+  await testBackend();
+  const rng = createRng(11);
+  const [rows, cols, n] = [500, 12, 9];
+  const x = Float32Array.from({ length: rows * cols }, () => rng.normal() * 10 ** rng.int(3));
+  const ids = Int32Array.from({ length: rows }, () => rng.int(n + 2) - 1); // −1 and n: out of range
+  const got = tf.tidy(() => tf.unsortedSegmentSum(tf.tensor2d(x, [rows, cols]), tf.tensor1d(ids, 'int32'), n).dataSync());
+  assert.deepEqual(got, segmentSum(x, ids, n, cols));
+});

@@ -3,6 +3,8 @@
 // costs O(segments × elements). This direct O(elements) kernel is registered for both through the public
 // kernel-registration API; kernels.test.ts checks it against the reference implementation.
 import { tf } from '../tf.ts';
+import { encodeModule, forLoop, increment, op, I32, type Code, compileModule, instantiate, type WasmMemory } from './wasm-asm.ts';
+import { wasmMemory, type WasmBackendLike } from './override.ts';
 
 interface ReadableBackend {
   readSync(dataId: object): ArrayLike<number>;
@@ -27,6 +29,41 @@ export function segmentSum(x: ArrayLike<number>, ids: ArrayLike<number>, numSegm
   return out;
 }
 
+// On wasm, the same loop in WebAssembly SIMD on the backend's memory (no copies of x out and of the result in):
+// ~10× faster for the study's [8192, 128] gradient. Each element still sums its rows in order, in float32: the
+// result is bit-identical to the loop above.
+const [X, IDS, N, ROWBYTES, OUT, NSEG, I, J, PX, PO] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+function addRowsBody(): Code {
+  const { get, set, i32 } = op;
+  const addVector = [
+    ...get(PO), ...get(J), ...op.add, ...get(PO), ...get(J), ...op.add, ...op.v128Load(), ...get(PX), ...get(J), ...op.add, ...op.v128Load(),
+    ...op.f32x4Add, ...op.v128Store(), ...increment(J, i32(16)),
+  ];
+  const row = [
+    // seg = ids[i]; unsigned compare: negative ids are out of range too
+    ...get(IDS), ...get(I), ...i32(2), ...op.shl, ...op.add, ...op.i32Load(), ...set(PO),
+    ...get(PO), ...get(NSEG), ...op.ltU, ...op.if,
+    ...get(OUT), ...get(PO), ...get(ROWBYTES), ...op.mul, ...op.add, ...set(PO), ...i32(0), ...set(J), ...forLoop(J, ROWBYTES, addVector),
+    ...op.end,
+    ...increment(PX, get(ROWBYTES)), ...increment(I, i32(1)),
+  ];
+  return [...get(X), ...set(PX), ...i32(0), ...set(I), ...forLoop(I, N, row)];
+}
+const addRowsModule = compileModule(encodeModule([{ name: 'addRows', params: new Array(6).fill(I32), locals: [{ count: 4, type: I32 }], body: addRowsBody() }]));
+const addRowsInstances = new WeakMap<WasmMemory, (...args: number[]) => void>();
+
+function wasmSegmentSum(be: WasmBackendLike, x: tf.TensorInfo, ids: tf.TensorInfo, numSegments: number, rowShape: number[]): tf.TensorInfo {
+  const memory = wasmMemory(be);
+  let addRows = addRowsInstances.get(memory);
+  if (!addRows) addRowsInstances.set(memory, (addRows = instantiate<Record<string, unknown>>(addRowsModule, memory).addRows as (...args: number[]) => void));
+  const out = be.makeOutput([numSegments, ...rowShape], 'float32');
+  be.typedArrayFromHeap(out).fill(0);
+  const rowSize = rowShape.reduce((p, d) => p * d, 1);
+  const address = (t: tf.TensorInfo) => be.typedArrayFromHeap(t).byteOffset;
+  addRows(address(x), address(ids), ids.shape.reduce((p, d) => p * d, 1), rowSize * 4, address(out), numSegments);
+  return out;
+}
+
 function makeKernel(backendName: 'wasm' | 'cpu'): tf.KernelConfig {
   return {
     kernelName: tf.UnsortedSegmentSum,
@@ -37,6 +74,9 @@ function makeKernel(backendName: 'wasm' | 'cpu'): tf.KernelConfig {
       const b = backend as unknown as ReadableBackend;
       const rowShape = x.shape.slice(segmentIds.shape.length);
       const rowSize = rowShape.reduce((p, d) => p * d, 1);
+      if (backendName === 'wasm' && rowSize % 4 === 0 && x.dtype === 'float32' && segmentIds.dtype === 'int32') {
+        return wasmSegmentSum(backend as WasmBackendLike, x, segmentIds, numSegments, rowShape);
+      }
       const values = segmentSum(b.readSync(x.dataId), b.readSync(segmentIds.dataId), numSegments, rowSize);
       const shape = [numSegments, ...rowShape];
       return backendName === 'wasm'
