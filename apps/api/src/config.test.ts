@@ -17,9 +17,9 @@ test('values are converted, and bad ones are named', () => {
   });
 });
 
-test('submission limits: 5e7 parameters, 1e17 training FLOPs, 8 GiB by default; exponents are accepted', () => {
+test('submission limits: 5e7 parameters, 1e17 training FLOPs, 3.5 GiB (what a wasm worker holds) by default; exponents are accepted', () => {
   const c = loadApiConfig({});
-  assert.deepEqual([c.SLMLAB_MAX_PARAMS, c.SLMLAB_MAX_TRAIN_FLOPS, c.SLMLAB_MAX_EST_MEMORY_BYTES], [50_000_000, 1e17, 8 * 1024 ** 3]);
+  assert.deepEqual([c.SLMLAB_MAX_PARAMS, c.SLMLAB_MAX_TRAIN_FLOPS, c.SLMLAB_MAX_EST_MEMORY_BYTES], [50_000_000, 1e17, 3.5 * 1024 ** 3]);
   assert.equal(loadApiConfig({ SLMLAB_MAX_TRAIN_FLOPS: '2.5e15' }).SLMLAB_MAX_TRAIN_FLOPS, 2.5e15);
   assert.throws(() => loadApiConfig({ SLMLAB_MAX_PARAMS: '0', SLMLAB_MAX_EST_MEMORY_BYTES: 'lots' }), (e: unknown) => {
     assert.ok(e instanceof ConfigError);
@@ -49,6 +49,17 @@ test('auth: off with open reads by default; on/off and true/false are accepted, 
   assert.throws(() => loadApiConfig({ SLMLAB_AUTH: 'yes', SLMLAB_AUTH_OPEN_READS: 'maybe' }), (e: unknown) => {
     assert.ok(e instanceof ConfigError);
     assert.deepEqual(e.issues.map((i) => i.path).sort(), ['SLMLAB_AUTH', 'SLMLAB_AUTH_OPEN_READS']);
+    return true;
+  });
+});
+
+test('imports: bundles up to 256 MiB by default, their own limit; the deployment id is derived unless set', () => {
+  const c = loadApiConfig({});
+  assert.deepEqual([c.SLMLAB_MAX_IMPORT_BYTES, c.SLMLAB_DEPLOYMENT_ID], [256 * 1024 * 1024, '']);
+  assert.equal(loadApiConfig({ SLMLAB_MAX_IMPORT_BYTES: '1048576', SLMLAB_DEPLOYMENT_ID: 'gpu-box' }).SLMLAB_MAX_IMPORT_BYTES, 1_048_576);
+  assert.throws(() => loadApiConfig({ SLMLAB_MAX_IMPORT_BYTES: '0' }), (e: unknown) => {
+    assert.ok(e instanceof ConfigError);
+    assert.deepEqual(e.issues.map((i) => i.path), ['SLMLAB_MAX_IMPORT_BYTES']);
     return true;
   });
 });

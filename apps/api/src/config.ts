@@ -1,6 +1,6 @@
 // The API's settings, read once at start from the environment (docs/operations.md lists them).
 import Type, { type Static } from 'typebox';
-import { CommonEnv, parseEnv } from '@slmlab/core';
+import { CommonEnv, DEFAULT_MAX_TRAINING_MEMORY_BYTES, parseEnv } from '@slmlab/core';
 
 export const ApiEnv = Type.Object({
   ...CommonEnv,
@@ -21,7 +21,8 @@ export const ApiEnv = Type.Object({
   // Submissions whose estimated cost (packages/core/src/cost.ts) exceeds one of these are refused with 422.
   SLMLAB_MAX_PARAMS: Type.Integer({ minimum: 1, default: 50_000_000 }),
   SLMLAB_MAX_TRAIN_FLOPS: Type.Number({ exclusiveMinimum: 0, default: 1e17 }),
-  SLMLAB_MAX_EST_MEMORY_BYTES: Type.Number({ exclusiveMinimum: 0, default: 8 * 1024 ** 3 }),
+  /** What one worker can train: wasm's heap stops at 4 GiB (raise it for GPU workers; docs/api.md). */
+  SLMLAB_MAX_EST_MEMORY_BYTES: Type.Number({ exclusiveMinimum: 0, default: DEFAULT_MAX_TRAINING_MEMORY_BYTES }),
   /**
    * Seconds between passes of the queue reconciler (reconcile/reconcile.ts), which re-enqueues queued or running
    * experiments whose BullMQ job is gone (a Redis restart without persistence, a flush). It also runs once at

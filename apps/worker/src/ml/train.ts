@@ -15,6 +15,7 @@ import { adamScalars, adamTensors, createAdam, restoreAdam } from './adam-state.
 import { loadTensors } from './checkpoint.ts';
 import { encodeTrainState, type TrainPosition, type TrainState } from './train-state.ts';
 import { tokenTensor } from './kernels/embedding.ts';
+import { checkMemoryFits } from './memory-guard.ts';
 
 export type { EpochMetrics };
 
@@ -134,6 +135,7 @@ export async function train(spec: ExperimentSpec, corpus: Corpus, hooks: TrainHo
 
 /** A fresh run, or the saved one put back exactly as it was. */
 function startRun(spec: ExperimentSpec, vocabSize: number, hooks: TrainHooks): Run {
+  checkMemoryFits(spec);
   const seed = spec.training.seed;
   const saved = hooks.resume?.meta;
   const dropoutRng = createRng(deriveSeed(seed, 'dropout'), saved?.rng.dropout);
