@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../tf.ts';
 import { initBackend } from '../backend.ts';
-import { dropoutDraw, dropoutMask, hashDropout } from './dropout.ts';
+import { dropoutDraw, dropoutMask, dropoutMaskTensor, hashDropout } from './dropout.ts';
+import { testBackend } from '../test-backend.ts';
 
 test('a mask holds only 0 and the scale, keeps 1 − rate of the entries, and is a function of its key', () => {
   for (const rate of [0.1, 0.5]) {
@@ -55,4 +56,25 @@ test('on webgpu the kernel gives exactly x times the JS mask, and so does its gr
     if (!Object.is(got[i], Math.fround(xs[i]! * mask[i]!)) || gotDx[i] !== Math.fround(2 * mask[i]!)) mismatches++;
   }
   assert.equal(mismatches, 0, `${mismatches} of ${size} entries differ from the JS mask`);
+});
+
+test('on wasm the SIMD mask and x ⊙ mask equal the JS mask bit for bit, gradient too, at sizes with a tail', async () => {
+  await testBackend();
+  for (const shape of [[3, 5, 7], [64, 4, 16, 16], [1], [9]]) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const draw = dropoutDraw(0x9e3779b9, 0.1);
+    const mask = dropoutMask(size, draw);
+    const xs = Float32Array.from({ length: size }, (_, i) => ((i * 2654435761) % 2001) / 1000 - 1);
+    const x = tf.tensor(xs, shape);
+    const [m, y, dx] = tf.tidy(() => {
+      const { grads } = tf.valueAndGrads((t: tf.Tensor) => hashDropout(t, draw).mul(2).sum())([x]);
+      return [dropoutMaskTensor(shape, draw), hashDropout(x, draw), grads[0]!];
+    });
+    assert.equal(tf.getBackend(), 'wasm');
+    assert.deepEqual(m!.dataSync(), mask, `mask of [${shape}]`);
+    const want = xs.map((v, i) => Math.fround(v * mask[i]!));
+    y!.dataSync().forEach((v, i) => assert.ok(Object.is(v, want[i]), `x ⊙ mask of [${shape}] at ${i}: ${v} vs ${want[i]}`));
+    assert.deepEqual(dx!.dataSync(), mask.map((v) => Math.fround(2 * v)), `gradient of [${shape}]`);
+    tf.dispose([x, m!, y!, dx!]);
+  }
 });

@@ -6,6 +6,8 @@
 // recomputes it instead of keeping it.
 import { tf } from '../tf.ts';
 import { registerWebgpuProgram } from './webgpu-program.ts';
+import { dropoutOn } from './simd-dropout.ts';
+import { wasmMemory, type WasmBackendLike } from './override.ts';
 
 /** A dropout draw: the hash key, P(drop) as a 16-bit threshold, and 1 / (1 − rate). */
 export interface DropoutDraw {
@@ -36,6 +38,12 @@ export function dropoutMask(size: number, draw: DropoutDraw): Float32Array {
     if (i + 1 < size) out[i + 1] = h >>> 16 >= threshold ? scale : 0;
   }
   return out;
+}
+
+/** Entry i of the mask (dropoutMask(n, draw)[i] for any n > i). */
+function maskEntry(i: number, { key, threshold, scale }: DropoutDraw): number {
+  const h = mix32(mix32(i >>> 1) ^ key);
+  return ((i & 1 ? h >>> 16 : h & 0xffff) >= threshold) ? Math.fround(scale) : 0;
 }
 
 const KERNEL = 'SlmlabHashDropout';
@@ -73,12 +81,55 @@ export function registerWebgpuDropout(): void {
   }));
 }
 
+const MASK_KERNEL = 'SlmlabDropoutMask';
+
+/** x ⊙ mask (x given) or the mask itself on wasm: whole groups of 8 in SIMD, the last size % 8 here. */
+function wasmDropout(be: WasmBackendLike, out: tf.TensorInfo, x: tf.TensorInfo | undefined, draw: DropoutDraw): tf.TensorInfo {
+  const size = out.shape.reduce((a, b) => a * b, 1);
+  const groups = Math.floor(size / 8);
+  const address = (t: tf.TensorInfo) => be.typedArrayFromHeap(t).byteOffset;
+  dropoutOn(wasmMemory(be))(address(out), x ? address(x) : 0, groups, draw.key, draw.threshold, draw.scale);
+  if (size > groups * 8) {
+    const [o, xs] = [be.typedArrayFromHeap(out), x && be.typedArrayFromHeap(x)];
+    for (let i = groups * 8; i < size; i++) {
+      const m = maskEntry(i, draw);
+      o[i] = xs ? Math.fround(xs[i]! * m) : m;
+    }
+  }
+  return out;
+}
+
+tf.registerKernel({
+  kernelName: KERNEL,
+  backendName: 'wasm',
+  kernelFunc: (({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap }) => {
+    const be = backend as WasmBackendLike;
+    const x = inputs.x!;
+    return wasmDropout(be, be.makeOutput(x.shape, 'float32'), x, attrs as unknown as DropoutDraw);
+  }) as unknown as tf.KernelFunc,
+});
+tf.registerKernel({
+  kernelName: MASK_KERNEL,
+  backendName: 'wasm',
+  kernelFunc: (({ backend, attrs }: { backend: unknown; attrs: tf.NamedAttrMap }) => {
+    const be = backend as WasmBackendLike;
+    const { shape, ...draw } = attrs as unknown as DropoutDraw & { shape: number[] };
+    return wasmDropout(be, be.makeOutput(shape, 'float32'), undefined, draw);
+  }) as unknown as tf.KernelFunc,
+});
+
+/** The mask of `draw` as a tensor of `shape`: made in the heap on wasm, in JS elsewhere. */
+export function dropoutMaskTensor(shape: number[], draw: DropoutDraw): tf.Tensor {
+  if (tf.getBackend() === 'wasm') return tf.engine().runKernel(MASK_KERNEL, {}, { ...draw, shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
+  return tf.tensor(dropoutMask(shape.reduce((a, b) => a * b, 1), draw), shape, 'float32');
+}
+
 const runKernel = (x: tf.Tensor, draw: DropoutDraw) =>
   tf.engine().runKernel(KERNEL, { x }, draw as unknown as tf.NamedAttrMap) as tf.Tensor;
 
 /**
- * x ⊙ mask(draw). On the GPU, one kernel each way (the gradient dy ⊙ mask(draw) recomputes the mask from the
- * key); elsewhere the JS mask times x, which autodiff differentiates with the mask it keeps.
+ * x ⊙ mask(draw). On the GPU and on wasm, one kernel each way (the gradient dy ⊙ mask(draw) recomputes the mask
+ * from the key); on cpu the JS mask times x, which autodiff differentiates with the mask it keeps.
  */
 export function hashDropout(x: tf.Tensor, draw: DropoutDraw): tf.Tensor {
   if (!tf.getKernel(KERNEL, tf.getBackend())) return tf.mul(x, tf.tensor(dropoutMask(x.size, draw), x.shape, 'float32'));

@@ -89,6 +89,12 @@ export const op = {
   i32x4GtS: simd(0x3b),
   i32x4Add: simd(0xae),
   i32x4Shl: simd(0xab),
+  i32x4ShrU: simd(0xad),
+  i32x4Mul: simd(0xb5),
+  i32x4GeS: simd(0x3f),
+  v128Xor: simd(0x51),
+  /** i8x16.shuffle of the two vectors on the stack by 16 byte indices (0–15 the first, 16–31 the second). */
+  shuffle: (...lanes: number[]): Code => [...simd(0x0d), ...lanes],
   i32x4TruncSatF32x4S: simd(0xf8),
   f32x4Nearest: simd(0x6a),
   /** Loads two float32 into the low 64 bits (high bits zero). */

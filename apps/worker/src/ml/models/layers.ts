@@ -5,7 +5,7 @@ import type { Rng } from '../rng.ts';
 import { Params, applyDense, type Dense } from './params.ts';
 import { fusedAttentionFits, fusedCausalAttention } from '../kernels/causal-attention.ts';
 import { fusedLayerNorm, fusedLayerNormFits } from '../kernels/layer-norm.ts';
-import { dropoutDraw, dropoutMask, hashDropout, type DropoutDraw } from '../kernels/dropout.ts';
+import { dropoutDraw, dropoutMaskTensor, hashDropout, type DropoutDraw } from '../kernels/dropout.ts';
 
 /**
  * slmlab's fused formulations (on wasm: fused causal-attention and LayerNorm kernels; elsewhere a hand-written
@@ -117,7 +117,7 @@ export function causalAttention(
   const [B, H, T, hd] = q.shape;
   if (fused && fusedAttentionFits(T, hd)) {
     const draw = training && attnDropout > 0 ? drawDropout(attnDropout, rng) : undefined;
-    const mask = draw && tf.tensor(dropoutMask(B * H * T * T, draw), [B, H, T, T], 'float32');
+    const mask = draw && dropoutMaskTensor([B, H, T, T], draw);
     return fusedCausalAttention(q, k, v, 1 / Math.sqrt(hd), mask);
   }
   const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hd)), causalMask(T)); // [B, H, T, T]
