@@ -162,7 +162,7 @@ describe('POST /v1/experiments: limits', () => {
     app = await testApp('test-api-limits', {
       SLMLAB_MAX_PARAMS: '200000',
       SLMLAB_MAX_TRAIN_FLOPS: '1e12',
-      SLMLAB_MAX_EST_MEMORY_BYTES: String(64 * 1024 ** 2),
+      SLMLAB_MAX_EST_MEMORY_BYTES: String(128 * 1024 ** 2),
     });
   });
   after(async () => {
@@ -198,7 +198,7 @@ describe('POST /v1/experiments: limits', () => {
     assert.deepEqual(body.error.limits, {
       params: { estimate: estimateCost(resolved).params, limit: 200_000 },
       flopsTrain: { estimate: estimateCost(resolved).flopsTrain, limit: 1e12 },
-      memoryBytes: { estimate: estimateMemoryBytes(resolved), limit: 64 * 1024 ** 2 },
+      memoryBytes: { estimate: estimateMemoryBytes(resolved), limit: 128 * 1024 ** 2 },
     });
     assert.equal(await app.db.experiment.count({ where: { name: spec.name } }), 0);
   });
