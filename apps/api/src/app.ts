@@ -21,6 +21,7 @@ import { frontierRoutes } from './search/frontier-routes.ts';
 import { healthRoutes } from './health/routes.ts';
 import { metricRoutes } from './search/curve-routes.ts';
 import { sweepRoutes } from './sweeps/routes.ts';
+import { transferRoutes } from './transfer/routes.ts';
 import { uiPlugin } from './ui/plugin.ts';
 import { workerRoutes } from './workers/routes.ts';
 import { validatorCompiler } from './edge/validation.ts';
@@ -47,6 +48,7 @@ export const app = fp<{ config: ApiConfig }>(async (fastify, { config }) => {
   await fastify.register(healthRoutes);
   await fastify.register(experimentRoutes, { prefix: '/v1' });
   await fastify.register(checkpointRoutes, { prefix: '/v1' });
+  await fastify.register(transferRoutes, { prefix: '/v1', maxImportBytes: config.SLMLAB_MAX_IMPORT_BYTES });
   await fastify.register(metricRoutes, { prefix: '/v1' });
   await fastify.register(frontierRoutes, { prefix: '/v1' });
   await fastify.register(compareRoutes, { prefix: '/v1' });

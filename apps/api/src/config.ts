@@ -41,6 +41,17 @@ export const ApiEnv = Type.Object({
    * default: open reads show results, not the weights.
    */
   SLMLAB_AUTH_OPEN_CHECKPOINTS: Type.Boolean({ default: false }),
+  /**
+   * The largest experiment bundle `POST /v1/experiments/import` accepts (a bundle holds the experiment's
+   * checkpoints: tens of MB for a large model). Only that route: every other body keeps BODY_LIMIT_BYTES.
+   * The body is held in memory while it is checked and stored. Bigger is 413.
+   */
+  SLMLAB_MAX_IMPORT_BYTES: Type.Integer({ minimum: 1, maximum: 2 * 1024 ** 3 - 1, default: 256 * 1024 * 1024 }),
+  /**
+   * This deployment's name in the bundles it exports (`source.deploymentId`), so that an imported experiment says
+   * where it came from. Empty: `<host name>:<database name>:<SLMLAB_QUEUE_PREFIX>`.
+   */
+  SLMLAB_DEPLOYMENT_ID: Type.String({ maxLength: 200, default: '' }),
   /** The built dashboard served under /ui (ui/plugin.ts); empty: apps/web/dist of this checkout. */
   SLMLAB_UI_DIR: Type.String({ default: '' }),
 });

@@ -56,6 +56,21 @@ export function formatIssues(issues: Issue[]): string {
   return issues.map((i) => `${i.path || '/'}: ${i.message}`).join('; ');
 }
 
+/**
+ * An experiment bundle (packages/core/src/bundle/) that cannot be imported: truncated, not a bundle, from a newer
+ * slmlab, corrupt (a hash that does not match), or holding something this deployment cannot store or run (a bad
+ * spec, a checkpoint of another spec). Each issue's path names what is wrong: `/magic`, `/version`,
+ * `/headerLength`, `/headerSha256`, or a JSON pointer into the header (`/header/experiment/spec/model/heads`,
+ * `/header/checkpoints/1/sha256`). Never retried: the same bytes fail the same way.
+ */
+export class InvalidBundleError extends SlmlabError {
+  readonly issues: Issue[];
+  constructor(issues: Issue[]) {
+    super('invalid_bundle', `not an importable experiment bundle: ${formatIssues(issues)}`);
+    this.issues = issues;
+  }
+}
+
 /** The request conflicts with the resource's current state (e.g. cancelling an experiment that has ended). */
 export class ConflictError extends SlmlabError {
   /** The state that made the request impossible, for the client to act on (e.g. "succeeded"). */

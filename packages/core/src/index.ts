@@ -11,3 +11,6 @@ export * from './retry.ts';
 export * from './shutdown.ts';
 export * from './estimate.ts';
 export * from './workers.ts';
+export * from './json-depth.ts';
+export * from './version.ts';
+export * from './bundle/index.ts';

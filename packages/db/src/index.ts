@@ -7,3 +7,4 @@ export * from './sweeps.ts';
 export * from './tokens.ts';
 export * from './queue-stats.ts';
 export { migrate, ensureDatabase } from './migrate.ts';
+export * from './transfer.ts';

@@ -1,8 +1,9 @@
 // Bearer-token authentication (SLMLAB_AUTH=on). One onRequest hook on the root instance decides by method and
 // route, so every route is covered, including those other plugins register later, with nothing to set per
 // route: probes and /docs are open; GET/HEAD/OPTIONS need the `read` scope (none with SLMLAB_AUTH_OPEN_READS,
-// except a checkpoint download, unless SLMLAB_AUTH_OPEN_CHECKPOINTS); every other method needs `write`. Deny by default: anything not listed open, even a path with no route, is
-// checked, so a new route cannot be left unprotected by forgetting a setting.
+// except a download of weights — a checkpoint, an export — unless SLMLAB_AUTH_OPEN_CHECKPOINTS); every other
+// method needs `write`. Deny by default: anything not listed open, even a path with no route, is checked, so a
+// new route cannot be left unprotected by forgetting a setting.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasScope, verifyToken, type TokenScope } from './tokens.ts';
 import fp from 'fastify-plugin';
@@ -24,12 +25,15 @@ export interface AuthOptions {
   enabled: boolean;
   /** Reads need no token (one that is sent is still checked). */
   openReads: boolean;
-  /** Downloading checkpoint data needs no token when reads are open (SLMLAB_AUTH_OPEN_CHECKPOINTS; off by default). */
+  /** Downloading checkpoint data or an export needs no token when reads are open (SLMLAB_AUTH_OPEN_CHECKPOINTS; off by default). */
   openCheckpoints: boolean;
 }
 
-/** The download of a checkpoint's bytes: model weights, which open reads do not give away unless asked to. */
-const CHECKPOINT_DOWNLOAD = '/v1/experiments/:id/checkpoints/:checkpointId';
+/**
+ * Downloads of model weights, which open reads do not give away unless asked to: a checkpoint's bytes, and an
+ * experiment's export (a bundle holds its checkpoints).
+ */
+const WEIGHT_DOWNLOADS: ReadonlySet<string> = new Set(['/v1/experiments/:id/checkpoints/:checkpointId', '/v1/experiments/:id/export']);
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const REALM = 'Bearer realm="slmlab"';
@@ -56,7 +60,7 @@ export const authPlugin = fp<AuthOptions>(async (app, opts) => {
     if (isOpenRoute(request.routeOptions.url)) return;
     const needed: TokenScope = READ_METHODS.has(request.method) ? 'read' : 'write';
     const header = request.headers.authorization;
-    const open = opts.openReads && (opts.openCheckpoints || request.routeOptions.url !== CHECKPOINT_DOWNLOAD);
+    const open = opts.openReads && (opts.openCheckpoints || !WEIGHT_DOWNLOADS.has(request.routeOptions.url ?? ''));
     if (header === undefined && needed === 'read' && open) return;
     if (header === undefined) return unauthorized(reply, 'this request needs Authorization: Bearer <token>', REALM);
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);

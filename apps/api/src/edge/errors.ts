@@ -2,6 +2,7 @@
 // Typed errors map to their statuses; anything unexpected is logged and answered 500 without details.
 import {
   ConflictError,
+  InvalidBundleError,
   InvalidSpecError,
   isUnreachableError,
   LimitExceededError,
@@ -10,8 +11,16 @@ import {
   type Issue,
   type LimitBreach,
 } from '@slmlab/core';
-import { IdempotencyKeyReusedError, InvalidJsonError, InvalidRequestError, TooManyStreamsError, UnavailableError } from './http-errors.ts';
+import {
+  IdempotencyKeyReusedError,
+  InvalidJsonError,
+  InvalidRequestError,
+  TooManyStreamsError,
+  UnavailableError,
+  UnsupportedMediaTypeError,
+} from './http-errors.ts';
 import { InvalidSweepError, type CellFailure } from '../sweeps/errors.ts';
+import { AlreadyExistsError, DuplicateSpecError } from '../transfer/errors.ts';
 import fp from 'fastify-plugin';
 
 export interface ErrorBody {
@@ -25,6 +34,8 @@ export interface ErrorBody {
     limits?: Record<string, LimitBreach>;
     /** invalid_sweep: each failing cell with its axis values and issues. */
     cells?: CellFailure[];
+    /** already_exists, duplicate_spec: the experiment in the way. */
+    experimentId?: string;
   };
 }
 
@@ -49,12 +60,17 @@ const FASTIFY_CODES: Record<string, string> = {
 };
 
 export function errorResponse(err: unknown): [number, ErrorBody] {
-  if (err instanceof InvalidSpecError || err instanceof InvalidRequestError) {
+  if (err instanceof InvalidSpecError || err instanceof InvalidRequestError || err instanceof InvalidBundleError) {
     return [400, errorBody(err.code, err.message, err.issues)];
   }
   if (err instanceof InvalidJsonError) return [400, errorBody(err.code, err.message)];
   if (err instanceof NotFoundError) return [404, errorBody(err.code, err.message)];
   if (err instanceof ConflictError) return [409, { error: { code: err.code, message: err.message, status: err.status } }];
+  if (err instanceof AlreadyExistsError) return [409, { error: { code: err.code, message: err.message, experimentId: err.experimentId } }];
+  if (err instanceof DuplicateSpecError) {
+    return [409, { error: { code: err.code, message: err.message, status: err.status, experimentId: err.experimentId } }];
+  }
+  if (err instanceof UnsupportedMediaTypeError) return [415, errorBody(err.code, err.message)];
   if (err instanceof LimitExceededError) {
     return [422, { error: { code: err.code, message: err.message, issues: err.issues, limits: err.limits } }];
   }

@@ -41,3 +41,10 @@ export class IdempotencyKeyReusedError extends SlmlabError {
     );
   }
 }
+
+/** A body of a media type the route does not take (the JSON routes' 415 comes from Fastify's own parser). */
+export class UnsupportedMediaTypeError extends SlmlabError {
+  constructor(message: string) {
+    super('unsupported_media_type', message);
+  }
+}

@@ -3,27 +3,11 @@
 // (a NUL, or a UTF-16 surrogate without its pair: PostgreSQL answered them with errors that became 500s), and no
 // key that reaches an object's prototype (`__proto__`, `constructor.prototype`). Each violation is an issue at
 // its JSON-pointer path.
-import type { Issue } from '@slmlab/core';
+import { MAX_JSON_DEPTH, jsonDepthExceeds, type Issue } from '@slmlab/core';
 
-export const MAX_JSON_DEPTH = 64;
+// The depth rule is core's (the bundle decoder applies it too); re-exported for app.ts's body parser.
+export { MAX_JSON_DEPTH, jsonDepthExceeds };
 const MAX_ISSUES = 20;
-
-/** Whether `text` (JSON, or anything JSON-like) opens more than `max` nested arrays/objects at once. */
-export function jsonDepthExceeds(text: string, max = MAX_JSON_DEPTH): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
-      if (++depth > max) return true;
-    } else if (c === 0x7d || c === 0x5d) depth--;
-  }
-  return false;
-}
 
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 

@@ -27,6 +27,9 @@ export const ErrorResponse = Type.Object(
         ),
       ),
       status: Type.Optional(Type.Enum(STATUSES, { description: 'conflict: the status that made the request impossible' })),
+      experimentId: Type.Optional(
+        Type.String({ format: 'uuid', description: 'already_exists, duplicate_spec: the experiment in the way' }),
+      ),
       limits: Type.Optional(
         Type.Record(
           Type.String(),

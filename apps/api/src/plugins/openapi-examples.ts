@@ -2,8 +2,9 @@
 // from a real run of this API (Table A's attention row of `slmlab reproduce paper`, 2026-12-01) and trimmed;
 // error bodies are made by edge/errors.ts from the real error classes. plugins/swagger.test.ts checks that
 // every response has an example and that each example is valid against its route's schema.
-import { ConflictError, LimitExceededError, NotFoundError } from '@slmlab/core';
-import { InvalidRequestError, UnavailableError } from '../edge/http-errors.ts';
+import { ConflictError, InvalidBundleError, LimitExceededError, NotFoundError } from '@slmlab/core';
+import { InvalidRequestError, UnavailableError, UnsupportedMediaTypeError } from '../edge/http-errors.ts';
+import { AlreadyExistsError } from '../transfer/errors.ts';
 import { errorResponse } from '../edge/errors.ts';
 
 const experiment = {
@@ -168,6 +169,16 @@ const sweep = {
 
 const { cells: _cells, ...sweepSummary } = sweep;
 
+// The experiment above as another deployment imports it after a cancel in its third epoch: queued, its run's
+// bookkeeping afresh, resuming from the stop checkpoint (illustrative numbers on the real experiment's shape).
+const imported = {
+  experiment: { ...queued, error: null, cancelRequestedAt: null },
+  source: { deploymentId: 'vm:slmlab:slmlab', exportedAt: '2026-12-01T03:06:02.114Z', slmlabVersion: '0.1.0' },
+  resumes: true,
+  resumeFrom: { tag: 'latest', epoch: 2, step: 1877 },
+  stored: { metricPoints: 2, checkpoints: 1 },
+};
+
 /** Keyed by method and route URL as Fastify writes it, then by status. */
 export const SUCCESS_EXAMPLES: Record<string, Record<number, unknown>> = {
   'GET /healthz': { 200: { status: 'ok' } },
@@ -270,6 +281,13 @@ export const SUCCESS_EXAMPLES: Record<string, Record<number, unknown>> = {
     "experiments": { "queued": 0, "running": 1, "succeeded": 0, "failed": 0, "cancelled": 0 },
     "workers": { "live": 1, "busy": 1 },
   } },
+  'POST /v1/experiments/import': {
+    201: imported,
+    // Route-specific errors (the table below holds every route's usual ones).
+    400: errorResponse(new InvalidBundleError([{ path: '/header/checkpoints/0/sha256', message: 'hash mismatch: checkpoint 0 (latest) hashes to 5d41402abc4b2a76b9719d911017c592ae4f0e7c1b0f1d9d5f0e3b8e1c2d3a4b, the header says 8c628de899b20b9a8a472b45d848052c358563e45d9dc3c9a62363e22535b3cc: the file is corrupt' }]))[1],
+    409: errorResponse(new AlreadyExistsError(experiment.id))[1],
+    415: errorResponse(new UnsupportedMediaTypeError('the body is a bundle file (GET /v1/experiments/:id/export): send it as application/octet-stream, not with content-type application/json'))[1],
+  },
   'POST /v1/sweeps/:id/retry': { 200: { retried: [{ index: 0, axes: {}, seed: 689, previousExperimentId: '9b8e1c53-6d0f-4f0e-9a51-2f1f5d3f0a11', experimentId: sweep.cells[0]!.experimentId }], sweep } },
 };
 

@@ -2,13 +2,15 @@
 // decorated onto the app as `app.services`. Routes only call them; nothing else constructs a service.
 // Needs the db, queue and progress plugins registered first.
 import type { FastifyPluginAsync } from 'fastify';
-import { checkpointsRepo, experimentsRepo, queueStatsRepo, sweepsRepo, tokensRepo } from '@slmlab/db';
+import { checkpointsRepo, experimentsRepo, queueStatsRepo, sweepsRepo, tokensRepo, transferRepo } from '@slmlab/db';
 import type { ApiConfig } from '../config.ts';
 import { experimentService } from '../experiments/service.ts';
 import { limitsFromConfig } from '../experiments/limits.ts';
 import type { LiveDeps } from '../live/streams.ts';
 import { searchService } from '../search/service.ts';
 import { sweepService } from '../sweeps/service.ts';
+import { deploymentId } from '../transfer/deployment.ts';
+import { transferService } from '../transfer/service.ts';
 import { workerService } from '../workers/service.ts';
 import fp from 'fastify-plugin';
 
@@ -22,6 +24,7 @@ export function buildServices(app: Parameters<FastifyPluginAsync>[0], config: Ap
     sweeps: sweepsRepo(app.db),
     tokens: tokensRepo(app.db),
     queueStats: queueStatsRepo(app.db),
+    transfer: transferRepo(app.db),
   };
   const limits = limitsFromConfig(config);
   const experiments = experimentService({ experiments: repos.experiments, checkpoints: repos.checkpoints, queue: app.queue, publishCancel: app.publishCancel, limits, log: app.log });
@@ -32,6 +35,7 @@ export function buildServices(app: Parameters<FastifyPluginAsync>[0], config: Ap
     search: searchService(app.db, repos.experiments),
     sweeps: sweepService({ sweeps: repos.sweeps, experiments, limits, maxCells: config.SLMLAB_MAX_SWEEP_CELLS }),
     live,
+    transfer: transferService({ transfer: repos.transfer, experiments: repos.experiments, queue: app.queue, limits, deploymentId: deploymentId(config), log: app.log }),
     workers: workerService({ queue: app.queue, prefix: config.SLMLAB_QUEUE_PREFIX, stats: repos.queueStats, log: app.log }),
   };
 }

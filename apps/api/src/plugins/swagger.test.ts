@@ -27,7 +27,7 @@ test('/docs/json is an OpenAPI 3 document of every route', async () => {
   assert.deepEqual(Object.keys(doc.paths).sort(), [
     '/healthz', '/readyz', '/v1/experiments', '/v1/experiments/{id}', '/v1/experiments/{id}/cancel',
     '/v1/experiments/{id}/checkpoints', '/v1/experiments/{id}/checkpoints/{checkpointId}', '/v1/experiments/{id}/events',
-    '/v1/experiments/{id}/metrics', '/v1/compare', '/v1/frontier',
+    '/v1/experiments/{id}/metrics', '/v1/experiments/{id}/export', '/v1/experiments/import', '/v1/compare', '/v1/frontier',
     '/v1/sweeps', '/v1/sweeps/{id}', '/v1/sweeps/{id}/retry', '/v1/sweeps/{id}/table', '/v1/sweeps/{id}/events',
     '/v1/workers', '/v1/queue',
   ].sort());
@@ -70,4 +70,8 @@ test('every response of every route has an example, valid against its schema', a
   assert.ok(seen.includes('GET /v1/workers 200 application/json') && seen.includes('GET /v1/queue 503 application/json'));
   const download = doc.paths['/v1/experiments/{id}/checkpoints/{checkpointId}'].get.responses['200'].content;
   assert.deepEqual(Object.keys(download), ['application/octet-stream']);
+  assert.deepEqual(Object.keys(doc.paths['/v1/experiments/{id}/export'].get.responses['200'].content), ['application/octet-stream']);
+  assert.ok(seen.includes('POST /v1/experiments/import 201 application/json') && seen.includes('POST /v1/experiments/import 409 application/json'));
+  const upload = doc.paths['/v1/experiments/import'].post.requestBody.content;
+  assert.deepEqual(upload, { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } });
 });

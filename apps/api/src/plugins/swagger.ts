@@ -20,7 +20,7 @@ export const swaggerPlugin = fp(async (app) => {
           'Errors always have the shape { error: { code, message, issues? } }.',
       },
       tags: [
-        { name: 'experiments', description: 'submit, read and list experiments' },
+        { name: 'experiments', description: 'submit, read and list experiments; export one as a file, import one' },
         { name: 'sweeps', description: 'grids of experiments: expand, follow, retry, cancel, tabulate' },
         { name: 'checkpoints', description: 'list and download model checkpoints' },
         { name: 'workers', description: 'the queue and its workers: what waits, runs and failed, who trains what' },

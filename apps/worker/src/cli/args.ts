@@ -67,3 +67,20 @@ export function stringOption(options: ParsedArgs['options'], name: string): stri
   if (v === true) throw new UsageError(`--${name} needs a value: --${name}=…`);
   return v;
 }
+
+/**
+ * `--name VALUE` written as `--name=VALUE`, for the options of `names` (what other tools accept: `--out FILE`). A
+ * value that starts with `--` is the next option, not a value, and is left alone.
+ */
+export function joinSpacedValues(argv: string[], names: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    if (names.includes(arg.slice(2)) && arg.startsWith('--') && next !== undefined && !next.startsWith('--')) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}

@@ -23,7 +23,7 @@ function slmlab(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<R
 }
 
 test('every command\'s --help goes to stdout with exit 0', async () => {
-  for (const command of ['train', 'eval', 'reproduce', 'presets']) {
+  for (const command of ['train', 'eval', 'reproduce', 'presets', 'export', 'import']) {
     const r = await slmlab([command, '--help']);
     assert.deepEqual([r.code, r.stderr], [0, ''], command);
     assert.match(r.stdout, new RegExp(`^usage: slmlab ${command}`), command);

@@ -4,9 +4,11 @@ const USAGE = `usage: slmlab <command> [args]
   eval <checkpoint-file> [--split=test|valid]    NLL of a saved or downloaded checkpoint
   reproduce paper [--tables=A,B,D] [--seeds=N]    run the study's tables through the API, print them beside its numbers
   presets [--names]                              list the presets, with what each costs to train here
+  export <id> [--out=FILE] [--api=URL]           an experiment of an API as one bundle file (checkpoints included)
+  import <file> [--api=URL]                      a bundle into an API; an unfinished run resumes there
 run "slmlab <command> --help" for a command's options`;
 
-const COMMANDS = ['train', 'eval', 'reproduce', 'presets', 'help'];
+const COMMANDS = ['train', 'eval', 'reproduce', 'presets', 'export', 'import', 'help'];
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -19,6 +21,10 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./reproduce-command.ts')).reproduceCommand(rest);
     case 'presets':
       return (await import('./presets-command.ts')).presetsCommand(rest);
+    case 'export':
+      return (await import('./transfer-command.ts')).exportCommand(rest);
+    case 'import':
+      return (await import('./transfer-command.ts')).importCommand(rest);
     case '--help':
     case '-h':
     case 'help':
