@@ -1,110 +1,81 @@
-// `npm run bench:train`: training throughput of the study's models per backend, measured in one process:
-// tokens/s, achieved GFLOP/s (the cost model's faithful FLOPs) and MFU against the backend's own large-matmul
-// peak measured in the same run, plus memory. Prints a table and writes JSON to bench-results/.
-// The wasm variants run first; webgpu (only where Dawn finds a GPU adapter: webgpu-variant.ts) runs last, so
-// switching backends cannot disturb the wasm measurements.
+// `npm run bench:train`: training throughput of the study's models (bench-models.ts), slmlab against a PyTorch
+// peer (torch-peer.py: the same models, batch, T, Adam and token counting) in the same run. Per model, R
+// alternating rounds of wasm-slmlab-nofma, wasm-slmlab and PyTorch on one thread (then the reverse order);
+// medians, the ratio slmlab/PyTorch, GFLOP/s (the cost model's faithful FLOPs) and MFU against the large-matmul
+// peaks measured in the same run (tfjs-wasm's own and the native sgemm's). BENCH_MACHINE=1 adds the whole
+// machine: N slmlab processes summed against PyTorch on N threads. The wasm variants run first; webgpu (only
+// where Dawn finds a GPU adapter: webgpu-variant.ts) runs last, so switching backends cannot disturb them.
+// Prints tables and writes JSON to bench-results/. Settings: bench-env.ts; docs/performance.md "How to measure".
 import { mkdir, writeFile } from 'node:fs/promises';
-import { trainFlopsPerWindow, parseSpec, type ExperimentSpec } from '@slmlab/core';
+import { countParams, trainFlopsPerWindow, type ExperimentSpec } from '@slmlab/core';
 import { tf } from '../ml/tf.ts';
 import { initBackend } from '../ml/backend.ts';
-import { registerFastMatMul, unregisterFastMatMul } from '../ml/kernels/fast-matmul.ts';
-import { registerFastSum, unregisterFastSum } from '../ml/kernels/fast-sum.ts';
-import { registerSharedIdentity, unregisterSharedIdentity } from '../ml/kernels/identity.ts';
-import { registerFastGather, unregisterFastGather } from '../ml/kernels/fast-gather.ts';
-import { randomBatch } from '../ml/data/windows.ts';
-import { batchNll } from '../ml/loss.ts';
+import { relaxedSimdAvailable } from '../ml/kernels/wasm-features.ts';
 import { buildModel } from '../ml/models/index.ts';
-import { createRng } from '../ml/rng.ts';
 import { measurePeakGflops } from '../ml/peak.ts';
-import { useFusedOps } from '../ml/models/layers.ts';
-import { startWebgpu, webgpuMode, webgpuPeak } from './webgpu-variant.ts';
-import { tokenTensor } from '../ml/kernels/embedding.ts';
+import { createRng } from '../ml/rng.ts';
+import { benchEnv } from './bench-env.ts';
+import { VOCAB, selectModels, specOf, type BenchModel } from './bench-models.ts';
+import { machineTable, paramTable, paramsAgree, peaksLine, perCoreTable, variantTable, type ModelResult, type Peaks } from './bench-report.ts';
+import { SlmlabFleet } from './machine.ts';
+import { VARIANTS, measureSlmlab, type Variant } from './slmlab-trainer.ts';
+import { INSTALL_HINT, TorchPeer, unfairPeerWarning, type PeerInfo } from './torch-peer.ts';
+import { startWebgpu, webgpuPeak } from './webgpu-variant.ts';
 
-const MODELS: { label: string; model: Record<string, unknown>; objective?: string }[] = [
-  { label: 'linear T=128', model: { kind: 'linear' } },
-  { label: 'mlp h=256', model: { kind: 'mlp', hidden: 256 } },
-  { label: 'attention H=4', model: { kind: 'attention', heads: 4 } },
-  { label: 'transformer L=3 H=4', model: { kind: 'transformer', layers: 3, heads: 4 } },
-  { label: 'transformer L=3 H=4 all-tokens', model: { kind: 'transformer', layers: 3, heads: 4 }, objective: 'all-tokens' },
-];
+const env = benchEnv();
+const V = VOCAB;
 
-/** Variants of the CPU path, each a backend plus the kernels slmlab registers on it. */
-const VARIANTS: Record<string, { backend: 'wasm' | 'cpu'; setup: () => void }> = {
-  // Stock: tfjs-backend-wasm's own kernels (plus UnsortedSegmentSum, without which nothing trains) running the
-  // idiomatic tfjs formulation of the models (tf.moments, tf.dropout, tf.split).
-  'wasm-stock': {
-    backend: 'wasm',
-    setup: () => (unregisterFastMatMul(), unregisterFastSum(), unregisterSharedIdentity(), unregisterFastGather(), useFusedOps(false)),
-  },
-  'wasm-slmlab': {
-    backend: 'wasm',
-    setup: () => (registerFastMatMul(), registerFastSum(), registerSharedIdentity(), registerFastGather(), useFusedOps(true)),
-  },
-};
-
-const seconds = Number(process.env.BENCH_SECONDS ?? 6); // per measurement, after warm-up
-const only = process.env.BENCH_MODELS?.split(',');
-const webgpu = webgpuMode(process.env.BENCH_WEBGPU);
-const webgpuPeakN = process.env.BENCH_WEBGPU_PEAK_N ? Number(process.env.BENCH_WEBGPU_PEAK_N) : undefined;
-// T=16, d=32 for every model: shapes a software adapter (SwiftShader) trains in seconds a step
-const tiny = process.env.BENCH_TINY === '1';
-
-interface Row {
-  variant: string;
-  /** Whose peak its MFU is against. */
-  backend: string;
-  model: string;
-  tokensPerSec: number;
-  gflops: number;
-  mfu: number;
-  steps: number;
-  heapMiB: number;
+interface Run {
+  model: BenchModel;
+  spec: ExperimentSpec;
+  result: ModelResult;
 }
 
-/** `warmup` steps first: wasm grows its heap in one, webgpu compiles its shaders over the first few. */
-async function measure(spec: ExperimentSpec, V: number, warmup = 1): Promise<{ tokensPerSec: number; gflops: number; steps: number }> {
-  const T = spec.model.contextLength;
-  const B = spec.training.batchSize;
-  const model = buildModel(spec, V, createRng(1), createRng(2));
-  const opt = tf.train.adam(3e-4);
-  const tokens = Int32Array.from({ length: 200_000 }, (_, i) => (i * 7919) % V);
-  const rng = createRng(3);
-  const targets = spec.training.objective === 'all-tokens' ? 'all' : 'last';
-  const step = async () => {
-    const batch = randomBatch(tokens, T, B, rng, targets);
-    const loss = tf.tidy(() => opt.minimize(() => batchNll(model.logits(tokenTensor(batch.x, B, T), true), batch.y), true)!);
-    await loss.data();
-    loss.dispose();
-  };
-  for (let i = 0; i < warmup; i++) await step();
-  let steps = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < seconds * 1000 || steps < 2) {
-    await step();
-    steps++;
+const fmt = (x: number) => Math.round(x).toLocaleString('en');
+
+async function startPeer(): Promise<{ peer?: TorchPeer; info?: PeerInfo; note: string }> {
+  if (!env.peer) return { note: 'skipped: BENCH_PEER=0' };
+  const started = await TorchPeer.start(env.python);
+  if ('missing' in started) {
+    console.error(`PyTorch peer: skipped, ${started.missing}; install it with \`${INSTALL_HINT}\` (or set BENCH_PYTHON). Measuring slmlab alone.`);
+    return { note: `missing: ${started.missing}` };
   }
-  const s = (performance.now() - t0) / 1000;
-  opt.dispose();
-  model.params.dispose();
-  const flopsPerStep = trainFlopsPerWindow(spec, V) * B;
-  return { tokensPerSec: (steps * B * T) / s, gflops: (steps * flopsPerStep) / s / 1e9, steps };
+  const { info } = started;
+  console.error(`PyTorch peer: torch ${info.torch} on ${info.blas}, OMP_WAIT_POLICY=${info.ompWaitPolicy}`);
+  return { peer: started.peer, info, note: `torch ${info.torch}, ${info.blas}` };
 }
 
-/**
- * One peak per backend: a 1024² untransposed matmul takes XNNPACK's path with or without our kernels (slmlab's
- * SIMD product only takes small right operands, and XNNPACK is faster on large ones). Sampled at the start,
- * before every model and at the end, keeping the highest: load from other processes only lowers a measured
- * peak, and one taken at a busy moment overstates every MFU (on a shared 2-core machine it did, past 100%).
- */
-async function measurePeaks(peaks: Record<string, number>, trials = 5): Promise<void> {
-  const current = tf.getBackend();
-  for (const backend of new Set(Object.values(VARIANTS).map((v) => v.backend))) {
-    await tf.setBackend(backend);
-    const peak = await measurePeakGflops({ trials, msPerTrial: 1000 });
-    console.error(`${backend}: 1024² matmul peak ${peak.toFixed(1)} GFLOP/s`);
-    peaks[backend] = Math.max(peaks[backend] ?? 0, peak);
+/** The cost model's count, the tfjs model's own and the peer's, for every model, before anything is timed. */
+async function checkParams(runs: Run[], peer: TorchPeer | undefined): Promise<void> {
+  for (const { spec, result } of runs) {
+    const model = buildModel(spec, V, createRng(1), createRng(2));
+    result.params.tfjs = model.params.count();
+    model.params.dispose();
+    if (peer) result.params.torch = await peer.count(spec, V);
   }
-  await tf.setBackend(current);
+  console.log(['', 'parameter counts:', ...paramTable(runs.map((r) => r.result))].join('\n'));
+  const differ = runs.filter((r) => !paramsAgree(r.result.params) && (peer || r.result.params.costModel !== r.result.params.tfjs));
+  if (differ.length) console.error(`PARAMETER COUNTS DIFFER for ${differ.map((r) => r.model.label).join('; ')}: no ratio is reported for them`);
+}
+
+/** Sampled through the run, keeping the highest: other load only lowers a peak, and a low one overstates every MFU. */
+async function sampleWasmPeak(peaks: Peaks, trials: number): Promise<void> {
+  const peak = await measurePeakGflops({ trials, msPerTrial: 1000 });
+  console.error(`wasm: 1024² matmul peak ${peak.toFixed(1)} GFLOP/s`);
+  peaks.wasm = Math.max(peaks.wasm ?? 0, peak);
+}
+
+async function sampleNativePeaks(peer: TorchPeer | undefined, peaks: Peaks): Promise<void> {
+  if (!peer) return;
+  const [one, all] = await Promise.all([peer.peak(1), peer.peak(env.processes)]).catch((err: Error) => {
+    console.error(`native: sgemm peak FAILED, ${err.message}`);
+    return [];
+  });
+  if (!one || !all) return;
+  console.error(`native: torch.mm 1024² ${one.gflops.toFixed(1)} GFLOP/s on 1 thread (cpu/wall ${one.cpuPerWall.toFixed(2)}), ` +
+    `${all.gflops.toFixed(1)} on ${env.processes} (cpu/wall ${all.cpuPerWall.toFixed(2)})`);
+  peaks.native1 = Math.max(peaks.native1 ?? 0, one.gflops);
+  peaks.nativeN = Math.max(peaks.nativeN ?? 0, all.gflops);
 }
 
 /** wasm: its heap (it only grows); webgpu: tfjs's buffer pool (it keeps what it allocated); else the RSS. */
@@ -115,45 +86,80 @@ function heapMiB(): number {
   return (gpu ?? process.memoryUsage().rss) / 2 ** 20;
 }
 
-function specOf(m: (typeof MODELS)[number]): ExperimentSpec {
-  const model = tiny ? { ...m.model, contextLength: 16, dModel: 32 } : m.model;
-  return parseSpec({ dataset: 'tinyshakespeare', model, training: { objective: m.objective ?? 'last-token' } });
+async function slmlabOnce(run: Run, variant: Variant, round: string): Promise<void> {
+  const t = await measureSlmlab(run.spec, V, env.seconds, { variant });
+  (run.result.slmlab[variant] ??= []).push(t.tokensPerSec);
+  console.error(`  ${round} ${variant}: ${fmt(t.tokensPerSec)} tok/s (${t.steps} steps, cpu/wall ${t.cpuPerWall.toFixed(2)})`);
 }
 
-const selected = () => MODELS.filter((m) => !only || only.some((o) => m.label.startsWith(o)));
+/** One PyTorch measurement; a peer that fails (or has died) loses its measurement, not the run's. */
+async function peerOnce(run: Run, peer: TorchPeer, threads: number, round: string, into: number[]): Promise<void> {
+  try {
+    const t = await peer.train(run.spec, V, threads, env.seconds);
+    into.push(t.tokensPerSec);
+    console.error(`  ${round} PyTorch, ${threads} thread${threads > 1 ? 's' : ''}: ${fmt(t.tokensPerSec)} tok/s (${t.steps} steps, cpu/wall ${t.cpuPerWall.toFixed(2)})`);
+  } catch (err) {
+    console.error(`  ${round} PyTorch: FAILED, ${(err as Error).message}`);
+  }
+}
 
-async function measureWasm(rows: Row[], peaks: Record<string, number>) {
-  await measurePeaks(peaks);
-  for (const [variant, v] of Object.entries(VARIANTS)) {
-    await tf.setBackend(v.backend);
-    v.setup();
-    for (const m of selected()) {
-      await measurePeaks(peaks, 2); // sampled through the run: see measurePeaks
-      const r = await measure(specOf(m), 65);
-      rows.push({ variant, backend: v.backend, model: m.label, ...r, mfu: 0, heapMiB: heapMiB() }); // MFU once the peak is final
-      console.error(`  ${m.label}: ${Math.round(r.tokensPerSec)} tok/s, ${r.gflops.toFixed(2)} GFLOP/s (${r.steps} steps)`);
+/** One model per core: stock once (seconds a step), then R rounds of no-FMA, FMA and PyTorch, every other one reversed. */
+async function measurePerCore(run: Run, peer: TorchPeer | undefined, peaks: Peaks): Promise<void> {
+  console.error(`${run.model.label}:`);
+  await sampleWasmPeak(peaks, 2);
+  if (env.stock) await slmlabOnce(run, 'wasm-stock', 'once');
+  const comparable = peer && paramsAgree(run.result.params);
+  for (let r = 0; r < env.rounds; r++) {
+    const order = ['wasm-slmlab-nofma', 'wasm-slmlab', 'torch'] as const;
+    for (const what of r % 2 ? [...order].reverse() : order) {
+      const round = `round ${r + 1}`;
+      if (what !== 'torch') await slmlabOnce(run, what, round);
+      else if (comparable) await peerOnce(run, peer, 1, round, (run.result.torch ??= []));
     }
   }
-  registerFastMatMul();
-  registerFastSum();
-  registerSharedIdentity();
-  registerFastGather();
-  await measurePeaks(peaks);
+  run.result.heapMiB = heapMiB();
+}
+
+/** BENCH_MACHINE=1: N slmlab processes (summed) against PyTorch on N threads, alternating, R rounds. */
+async function measureMachine(runs: Run[], peer: TorchPeer | undefined): Promise<void> {
+  const n = env.processes;
+  console.error(`whole machine: ${n} slmlab processes against PyTorch on ${n} threads`);
+  const fleet = await SlmlabFleet.start(n);
+  try {
+    for (const run of runs) {
+      const m = (run.result.machine = { slmlab: [] as number[], torch: [] as number[] });
+      for (let r = 0; r < env.rounds; r++) {
+        const round = `round ${r + 1}`;
+        const ours = async () => {
+          const t = await fleet.measure(run.spec, V, env.seconds);
+          if (t.params !== run.result.params.costModel) throw new Error(`${run.model.label}: a whole-machine process counts ${t.params} parameters`);
+          m.slmlab.push(t.tokensPerSec);
+          console.error(`  ${run.model.label} ${round} slmlab, ${n} processes: ${fmt(t.tokensPerSec)} tok/s (${t.each.map((e) => fmt(e.tokensPerSec)).join(' + ')})`);
+        };
+        const theirs = async () => {
+          if (peer && paramsAgree(run.result.params)) await peerOnce(run, peer, n, `${run.model.label} ${round}`, m.torch);
+        };
+        for (const step of r % 2 ? [theirs, ours] : [ours, theirs]) await step();
+      }
+    }
+  } finally {
+    fleet.close();
+  }
 }
 
 /** Last: once webgpu is the backend, nothing else is measured. Returns the adapter, or why it was skipped. */
-async function measureWebgpu(rows: Row[], peaks: Record<string, number>): Promise<string> {
-  const start = await startWebgpu(webgpu, webgpuPeakN);
+async function measureWebgpu(runs: Run[], peaks: Peaks): Promise<string> {
+  const start = await startWebgpu(env.webgpu, env.webgpuPeakN);
   if ('skipped' in start) {
     console.error(`webgpu: skipped (${start.skipped})`);
     return `skipped: ${start.skipped}`;
   }
   console.error(`webgpu: ${start.device}`);
   peaks.webgpu = await webgpuPeak(start.peakN, 3);
-  for (const m of selected()) {
-    const r = await measure(specOf(m), 65, 3);
-    rows.push({ variant: 'webgpu', backend: 'webgpu', model: m.label, ...r, mfu: 0, heapMiB: heapMiB() });
-    console.error(`  ${m.label}: ${Math.round(r.tokensPerSec)} tok/s, ${r.gflops.toFixed(2)} GFLOP/s (${r.steps} steps)`);
+  for (const run of runs) {
+    const t = await measureSlmlab(run.spec, V, env.seconds, { warmup: 3 });
+    run.result.webgpu = { tokensPerSec: t.tokensPerSec, MiB: heapMiB() };
+    console.error(`  ${run.model.label}: ${fmt(t.tokensPerSec)} tok/s (${t.steps} steps)`);
   }
   peaks.webgpu = Math.max(peaks.webgpu, await webgpuPeak(start.peakN, 2));
   return `${start.device}; peak from a ${start.peakN}² product`;
@@ -161,32 +167,46 @@ async function measureWebgpu(rows: Row[], peaks: Record<string, number>): Promis
 
 async function main() {
   await initBackend('wasm');
-  const rows: Row[] = [];
-  const peaks: Record<string, number> = {};
-  await measureWasm(rows, peaks);
-  const webgpuDevice = await measureWebgpu(rows, peaks);
-  for (const r of rows) r.mfu = r.gflops / peaks[r.backend]!;
-  print(rows, peaks);
+  const runs: Run[] = selectModels(env.models).map((model) => {
+    const spec = specOf(model, env.tiny);
+    const flopsPerToken = trainFlopsPerWindow(spec, V) / spec.model.contextLength;
+    return { model, spec, result: { label: model.label, flopsPerToken, params: { costModel: countParams(spec.model, V), tfjs: 0 }, slmlab: {}, heapMiB: 0 } };
+  });
+  console.error(`relaxed SIMD (fused multiply-add): ${relaxedSimdAvailable() ? 'available' : 'NOT available: wasm-slmlab and wasm-slmlab-nofma run the same code'}`);
+  const { peer, info, note } = await startPeer();
+  const peaks: Peaks = {};
+  await checkParams(runs, peer);
+  await sampleWasmPeak(peaks, 5);
+  await sampleNativePeaks(peer, peaks);
+  const unfair = info && unfairPeerWarning(info, peaks.native1 ?? 0);
+  if (unfair) console.error(unfair);
+  for (const run of runs) await measurePerCore(run, peer, peaks);
+  VARIANTS['wasm-slmlab']();
+  if (env.machine) await measureMachine(runs, peer);
+  await sampleWasmPeak(peaks, 5);
+  await sampleNativePeaks(peer, peaks);
+  peer?.close();
+  const webgpuDevice = await measureWebgpu(runs, peaks);
+  const results = runs.map((r) => r.result);
+  print(results, peaks, note, unfair);
   await mkdir('bench-results', { recursive: true });
   const file = `bench-results/train-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  await writeFile(file, JSON.stringify({ date: new Date().toISOString(), seconds, tiny, peaks, webgpu: webgpuDevice, rows }, null, 2));
+  const settings = { ...env, fma: relaxedSimdAvailable() };
+  await writeFile(file, JSON.stringify({ date: new Date().toISOString(), settings, peer: info ?? note, peaks, webgpu: webgpuDevice, models: results }, null, 2));
   console.log(`\nwritten to ${file}`);
-  process.exit(0); // Dawn's device, once created, keeps the event loop alive
+  const differ = results.some((r) => r.params.costModel !== r.params.tfjs || (r.params.torch !== undefined && !paramsAgree(r.params)));
+  process.exit(differ ? 1 : 0); // and Dawn's device, once created, keeps the event loop alive
 }
 
-function print(rows: Row[], peaks: Record<string, number>) {
-  console.log('\n| variant | model | tokens/s | GFLOP/s | MFU (vs own large matmul) | ×stock tokens/s | memory high-water MiB (wasm heap / webgpu buffers, process so far) |');
-  console.log('|---|---|---|---|---|---|---|');
-  for (const r of rows) {
-    const base = rows.find((b) => b.variant === 'wasm-stock' && b.model === r.model);
-    const ratio = base ? (r.tokensPerSec / base.tokensPerSec).toFixed(2) : '—';
-    console.log(
-      `| ${r.variant} | ${r.model} | ${Math.round(r.tokensPerSec).toLocaleString('en')} | ${r.gflops.toFixed(2)} | ` +
-        `${(100 * r.mfu).toFixed(1)}% | ${ratio}× | ${Math.round(r.heapMiB)} |`,
-    );
-  }
-  console.log(`\npeaks (GFLOP/s): ${Object.entries(peaks).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
-  if (tiny) console.log('shapes: BENCH_TINY=1, every model at T=16, d_model=32 (not the study\'s shapes the labels name)');
+function print(results: ModelResult[], peaks: Peaks, peerNote: string, unfair: string | undefined) {
+  const out = ['', `slmlab (wasm-slmlab, 1 process) against PyTorch (1 thread): medians of ${env.rounds} alternating rounds, ${env.seconds} s each`];
+  out.push(`PyTorch peer: ${peerNote}${peerNote.startsWith('missing') ? ` (${INSTALL_HINT})` : ''}`);
+  if (unfair) out.push('', unfair);
+  out.push('', ...perCoreTable(results, peaks), '', ...variantTable(results, peaks));
+  if (env.machine) out.push('', `whole machine: ${env.processes} processes against ${env.processes} threads`, '', ...machineTable(results, env.processes));
+  out.push('', peaksLine(peaks, env.processes));
+  if (env.tiny) out.push("shapes: BENCH_TINY=1, every model at T=16, d_model=32 (not the study's shapes the labels name)");
+  console.log(out.join('\n'));
 }
 
 await main();
