@@ -61,7 +61,7 @@ async function checkParams(runs: Run[], peer: TorchPeer | undefined): Promise<vo
 /** Sampled through the run, keeping the highest: other load only lowers a peak, and a low one overstates every MFU. */
 async function sampleWasmPeak(peaks: Peaks, trials: number): Promise<void> {
   const peak = await measurePeakGflops({ trials, msPerTrial: 1000 });
-  console.error(`wasm: 1024² matmul peak ${peak.toFixed(1)} GFLOP/s`);
+  console.error(`wasm: peak product ${peak.toFixed(1)} GFLOP/s`);
   peaks.wasm = Math.max(peaks.wasm ?? 0, peak);
 }
 
