@@ -31,34 +31,44 @@ export function simdMatMul(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boole
   const m = transposeA ? a.shape[1]! : size(a.shape) / k;
   if (Math.min(m, k, n) >= LARGE) return undefined;
   const outShape = transposeA ? [m, n] : [...a.shape.slice(0, -1), n];
-  // aᵀ·b: Aᵀ read through strides, unless they are so long (≥ 4 KiB) that the rows a tile reads fall into the
-  // same L1 sets and evict each other (the linear model's Xᵀ·dY ran at 12 GFLOP/s so); then a copy first.
-  if (transposeA && m < STRIDE_CONFLICT) return product(be, { ptr: address(be, a), rowStride: 1, colStride: m }, b, m, k, n, outShape);
-  if (transposeA) {
-    const aT = transpose(a, be);
-    try {
-      return product(be, { ptr: address(be, aT), rowStride: k }, b, m, k, n, outShape);
-    } finally {
-      be.disposeData(aT.dataId);
-    }
+  if (transposeA) return leftTransposed(be, a, b, m, k, n, outShape);
+  if (transposeB) return rightTransposed(be, a, b, m, k, n, outShape);
+  return product(be, { ptr: address(be, a), rowStride: k }, b, m, k, n, outShape);
+}
+
+/**
+ * aᵀ·b: Aᵀ read through strides, unless they are so long (≥ 4 KiB) that the rows a tile reads fall into the
+ * same L1 sets and evict each other (the linear model's Xᵀ·dY ran at 12 GFLOP/s so); then a copy first.
+ */
+function leftTransposed(be: WasmBackendLike, a: tf.TensorInfo, b: tf.TensorInfo, m: number, k: number, n: number, shape: number[]): tf.TensorInfo {
+  if (m < STRIDE_CONFLICT) return product(be, { ptr: address(be, a), rowStride: 1, colStride: m }, b, m, k, n, shape);
+  const aT = transpose(a, be);
+  try {
+    return product(be, { ptr: address(be, aT), rowStride: k }, b, m, k, n, shape);
+  } finally {
+    be.disposeData(aT.dataId);
   }
-  if (!transposeB) return product(be, { ptr: address(be, a), rowStride: k }, b, m, k, n, outShape);
-  // a·bᵀ: transpose whichever costs less to copy, the weight b or a and the output (Cᵀ = b·aᵀ).
+}
+
+/** a·bᵀ: transpose whichever costs less to copy, the weight b, or a and the output (C = (b·aᵀ)ᵀ). */
+function rightTransposed(be: WasmBackendLike, a: tf.TensorInfo, b: tf.TensorInfo, m: number, k: number, n: number, shape: number[]): tf.TensorInfo {
   if (n * k <= m * (k + n)) {
     const bT = transpose(b, be);
     try {
-      return product(be, { ptr: address(be, a), rowStride: k }, bT, m, k, n, outShape);
+      return product(be, { ptr: address(be, a), rowStride: k }, bT, m, k, n, shape);
     } finally {
       be.disposeData(bT.dataId);
     }
   }
-  const a2 = reshape(a, [m, k], be);
-  const aT = transpose(a2, be);
-  const cT = product(be, { ptr: address(be, b), rowStride: k }, aT, n, k, m, [n, m]);
-  const c = transpose(cT, be);
-  const shaped = reshape(c, outShape, be);
-  for (const t of [a2, aT, cT, c]) be.disposeData(t.dataId);
-  return shaped;
+  const temps = [reshape(a, [m, k], be)];
+  try {
+    temps.push(transpose(temps[0]!, be));
+    temps.push(product(be, { ptr: address(be, b), rowStride: k }, temps[1]!, n, k, m, [n, m]));
+    temps.push(transpose(temps[2]!, be));
+    return reshape(temps[3]!, shape, be);
+  } finally {
+    for (const t of temps) be.disposeData(t.dataId);
+  }
 }
 
 function reshape(x: tf.TensorInfo, shape: number[], backend: unknown): tf.TensorInfo {
