@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from './client.ts';
 import { experimentData, type NewExperiment, type RunResult, type ExperimentStatus } from './experiments.ts';
 import type { Checkpoint, Experiment, MetricPoint } from './generated/client.ts';
+import type { CurveRow } from './search.ts';
 
 /** An experiment with every metric point (by kind, then step) and every checkpoint, bytes included (oldest first). */
 export interface ExperimentSnapshot {
@@ -25,15 +26,8 @@ export interface ImportedState {
   result: { [K in keyof RunResult]-?: RunResult[K] | null } & { backend: string | null; device: string | null; workerId: string | null };
 }
 
-export interface ImportedPoint {
+export interface ImportedPoint extends CurveRow {
   kind: string;
-  epoch: number;
-  step: number;
-  tokens: number;
-  seconds: number;
-  trainNll: number | null;
-  valNll: number | null;
-  valNllAllTokens: number | null;
 }
 
 export interface ImportedCheckpoint {

@@ -25,7 +25,11 @@ export function summaryView(e: Experiment): ExperimentSummary {
 
 /** Non-null once the run has a test NLL, i.e. once it succeeded. */
 function resultView(e: Experiment): ExperimentSummary['result'] {
-  if (e.testNll === null) return null;
+  return e.testNll === null ? null : { ...resultFields(e), testNll: e.testNll };
+}
+
+/** The result columns of a row as they are (null where a run has not set them). */
+export function resultFields(e: Experiment) {
   return {
     bestValNll: e.bestValNll,
     bestEpoch: e.bestEpoch,

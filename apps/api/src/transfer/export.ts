@@ -3,6 +3,7 @@
 import { encodeBundle, NotFoundError, SLMLAB_VERSION, type BundleContent } from '@slmlab/core';
 import type { ExperimentSnapshot } from '@slmlab/db';
 import type { TransferDeps } from './deps.ts';
+import { resultFields } from '../experiments/views.ts';
 
 export async function exportBundle(deps: TransferDeps, id: string): Promise<Buffer> {
   const snapshot = await deps.transfer.snapshot(id);
@@ -27,19 +28,7 @@ function bundleContent({ experiment: e, points, checkpoints }: ExperimentSnapsho
       finishedAt: iso(e.finishedAt),
       cancelRequestedAt: iso(e.cancelRequestedAt),
       error: e.error,
-      result: {
-        bestValNll: e.bestValNll,
-        bestEpoch: e.bestEpoch,
-        testNll: e.testNll,
-        testNllAllTokens: e.testNllAllTokens,
-        backend: e.backend,
-        device: e.device,
-        workerId: e.workerId,
-        wallSeconds: e.wallSeconds,
-        tokensPerSec: e.tokensPerSec,
-        gflops: e.gflops,
-        mfu: e.mfu,
-      },
+      result: resultFields(e),
     },
     curve: points.map((p) => ({
       kind: p.kind,
