@@ -61,7 +61,11 @@ async function submit(): Promise<string> {
 test('a stream follows an experiment from queued to succeeded: state, progress, epochs, end', async () => {
   const id = await submit();
   const streamed = readStream(`${base}/v1/experiments/${id}/events`, 240_000);
-  worker = startProcess('worker', 'apps/worker/src/main.ts', { SLMLAB_QUEUE_PREFIX: app.queue.opts.prefix!, LOG_LEVEL: 'info', WORKER_ID: 'events-worker' });
+  // Progress after every step: the streams must show progress however fast these tiny runs train (at the
+  // default 1 s, a run done within a second reports none: seen once the kernels got faster).
+  worker = startProcess('worker', 'apps/worker/src/main.ts', {
+    SLMLAB_QUEUE_PREFIX: app.queue.opts.prefix!, LOG_LEVEL: 'info', WORKER_ID: 'events-worker', SLMLAB_PROGRESS_EVERY_MS: '0',
+  });
   const events = await streamed;
   const kinds = events.map((e) => e.event);
   assert.equal(kinds[0], 'state');

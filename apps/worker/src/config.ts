@@ -32,6 +32,8 @@ export const WorkerEnv = Type.Object({
    * process's own thread. `auto`: a process for native and GPU backends, a thread for wasm and cpu.
    */
   SLMLAB_SANDBOX: Type.Enum([...SANDBOX_CHOICES], { default: 'auto' }),
+  /** A running job reports its progress (loss, tokens/s, ETA: the API's event streams) at most this often; 0: every step. */
+  SLMLAB_PROGRESS_EVERY_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 1000 }),
   /** Checkpoint the whole training state every N steps (0: off); epoch ends always checkpoint. */
   SLMLAB_CHECKPOINT_EVERY_STEPS: Type.Integer({ minimum: 0, default: 0 }),
   /** …and at least every this many seconds of training (0: off). A crash loses at most this much work. */

@@ -77,6 +77,7 @@ async function main() {
     trainer: trainerFor(sandbox, backend.name, backendOptions, loadCorpus),
     heartbeatTimeoutS: config.SLMLAB_HEARTBEAT_TIMEOUT_S,
     checkpointEvery: { steps: config.SLMLAB_CHECKPOINT_EVERY_STEPS, seconds: config.SLMLAB_CHECKPOINT_EVERY_SECONDS },
+    progressEveryMs: config.SLMLAB_PROGRESS_EVERY_MS,
     stopping: stopping.signal,
     activity: registry,
     log,

@@ -15,6 +15,8 @@ export interface TrainInput {
   /** The experiment's latest training-state checkpoint, if it has one. */
   resume?: Uint8Array;
   checkpointEvery: { steps: number; seconds: number };
+  /** Training progress at most this often (SLMLAB_PROGRESS_EVERY_MS; train()'s default when absent). */
+  progressEveryMs?: number;
 }
 
 export type ResumeInfo = { step: number; epochsDone: number } | { refused: string };
@@ -50,6 +52,7 @@ export async function runTraining(
     resume: resumable(input, events),
     onEpoch: (m) => events.epoch(m),
     onProgress: (p) => events.progress(p),
+    progressEveryMs: input.progressEveryMs,
     checkpoint: {
       everySteps: input.checkpointEvery.steps,
       everySeconds: input.checkpointEvery.seconds,

@@ -31,6 +31,8 @@ export interface RunDeps {
   trainer: Trainer;
   /** Training-state checkpoint cadence besides epoch ends (0: off). */
   checkpointEvery: { steps: number; seconds: number };
+  /** Progress reports at most this often (SLMLAB_PROGRESS_EVERY_MS). */
+  progressEveryMs?: number;
   /** A running row without a heartbeat for this long has lost its worker (SLMLAB_HEARTBEAT_TIMEOUT_S). */
   heartbeatTimeoutS: number;
   /** The worker registry (services/registry.ts), told while this worker holds a claimed run; absent outside a worker process. */
@@ -94,7 +96,7 @@ async function trainAndRecord(id: string, spec: ExperimentSpec, deps: RunDeps, r
   const log = deps.log;
   log.info({ dataset: spec.dataset, model: spec.model, backend: deps.backend.name }, 'training started');
   const saved = await deps.checkpoints.latest(id, LATEST_TAG);
-  const input = { experimentId: id, spec, data: deps.data, resume: saved?.data, checkpointEvery: deps.checkpointEvery };
+  const input = { experimentId: id, spec, data: deps.data, resume: saved?.data, checkpointEvery: deps.checkpointEvery, progressEveryMs: deps.progressEveryMs };
   const { result, vocabSize, best, ranOn } = await deps.trainer(
     input,
     {
