@@ -1,9 +1,10 @@
-// A WebAssembly-SIMD matrix product run directly on tfjs-backend-wasm's memory, for attention's per-head
-// products ([T, hd]·[hd, T] and [T, T]·[T, hd]). Through the stock kernel each of those is a separate XNNPACK
-// call with its own operator set-up, operand copies and weight packing (~half the dense layers' speed), and
-// computes the causally masked half too. Here one call is a plain loop over 4×8 output tiles, the left
-// operand is read through strides (so Aᵀ costs nothing), and a causal mode skips the tiles or the terms that
-// the mask makes zero. simd-gemm.test.ts checks it against a scalar product.
+// A WebAssembly-SIMD matrix product run directly on tfjs-backend-wasm's memory: the dense layers' products
+// (simd-matmul.ts) and attention's per-head ones ([T, hd]·[hd, T] and [T, T]·[T, hd], causal-attention.ts).
+// Through the stock kernel each is an XNNPACK call with its own operator set-up, operand copies and weight
+// packing, and attention's compute the causally masked half too. Here one call is a plain loop over 4×8 output
+// tiles (with the fused multiply-add where relaxed SIMD is on), the left operand is read through strides (so
+// Aᵀ costs nothing), and a causal mode skips the tiles or the terms that the mask makes zero.
+// simd-gemm.test.ts checks it against a scalar product, with and without the fused multiply-add.
 import { encodeModule, forLoop, increment, op, I32, F32, V128, type Code, compileModule, instantiate, type WasmMemory } from './wasm-asm.ts';
 import { fusedMultiplyAdd } from './wasm-features.ts';
 
