@@ -8,15 +8,13 @@
 import { tf } from '../tf.ts';
 import { Causal, gemmOn, gemmFits } from './simd-gemm.ts';
 import { softmaxOn } from './simd-softmax.ts';
-import { wasmMemory, type WasmBackendLike } from './override.ts';
+import { heapAddress as address, wasmMemory, type WasmBackendLike } from './override.ts';
 
 const FORWARD = 'SlmlabCausalAttention';
 const BACKWARD = 'SlmlabCausalAttentionGrad';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 
-/** Byte address of a tensor's data in wasm memory (stable: tensors never move, the heap only grows). */
-const address = (be: WasmBackendLike, t: tf.TensorInfo) => be.typedArrayFromHeap(t).byteOffset;
 
 function shapes(q: tf.TensorInfo) {
   const [T, hd] = q.shape.slice(-2) as [number, number];

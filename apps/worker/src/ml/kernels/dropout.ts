@@ -7,7 +7,7 @@
 import { tf } from '../tf.ts';
 import { registerWebgpuProgram } from './webgpu-program.ts';
 import { dropoutOn } from './simd-dropout.ts';
-import { wasmMemory, type WasmBackendLike } from './override.ts';
+import { heapAddress, wasmMemory, type WasmBackendLike } from './override.ts';
 
 /** A dropout draw: the hash key, P(drop) as a 16-bit threshold, and 1 / (1 − rate). */
 export interface DropoutDraw {
@@ -87,7 +87,7 @@ const MASK_KERNEL = 'SlmlabDropoutMask';
 function wasmDropout(be: WasmBackendLike, out: tf.TensorInfo, x: tf.TensorInfo | undefined, draw: DropoutDraw): tf.TensorInfo {
   const size = out.shape.reduce((a, b) => a * b, 1);
   const groups = Math.floor(size / 8);
-  const address = (t: tf.TensorInfo) => be.typedArrayFromHeap(t).byteOffset;
+  const address = (t: tf.TensorInfo) => heapAddress(be, t);
   dropoutOn(wasmMemory(be))(address(out), x ? address(x) : 0, groups, draw.key, draw.threshold, draw.scale);
   if (size > groups * 8) {
     const [o, xs] = [be.typedArrayFromHeap(out), x && be.typedArrayFromHeap(x)];

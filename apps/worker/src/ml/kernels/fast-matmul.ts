@@ -8,7 +8,7 @@
 // case. fast-matmul.test.ts checks values and gradients against the cpu backend.
 import { tf } from '../tf.ts';
 
-import { wasmKernelOverride, type KernelArgs, type KernelFn, type WasmBackendLike } from './override.ts';
+import { reshapeKernel as reshape, wasmKernel, wasmKernelOverride, type KernelArgs, type KernelFn, type WasmBackendLike } from './override.ts';
 import { simdMatMul } from './simd-matmul.ts';
 
 let stock: KernelFn;
@@ -21,19 +21,11 @@ export const registerFastMatMul = override.register;
 /** Puts the stock kernel back (benchmarks measure both in one process). */
 export const unregisterFastMatMul = override.unregister;
 
-function kernel(name: string): KernelFn {
-  return tf.getKernel(name, 'wasm')!.kernelFunc as unknown as KernelFn;
-}
-
 /** Swaps the last two axes into a new tensor. */
 function transposeLast2(x: tf.TensorInfo, backend: unknown): tf.TensorInfo {
   const r = x.shape.length;
   const perm = [...Array(r - 2).keys(), r - 1, r - 2];
-  return kernel(tf.Transpose)({ inputs: { x }, backend, attrs: { perm } });
-}
-
-function reshape(x: tf.TensorInfo, shape: number[], backend: unknown): tf.TensorInfo {
-  return kernel(tf.Reshape)({ inputs: { x }, backend, attrs: { shape } });
+  return wasmKernel(tf.Transpose)({ inputs: { x }, backend, attrs: { perm } });
 }
 
 function fastBatchMatMul(args: KernelArgs): tf.TensorInfo {

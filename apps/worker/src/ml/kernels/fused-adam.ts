@@ -4,8 +4,8 @@
 // float32 operations in the same order (no fused multiply-add here), so results are bit-identical to tfjs's
 // Adam on every backend and checkpoints taken with either resume with the other. fused-adam.test.ts checks it.
 import { tf } from '../tf.ts';
-import { encodeModule, forLoop, increment, op, I32, F32, V128, type Code, compileModule, instantiate, type WasmMemory } from './wasm-asm.ts';
-import { wasmMemory, type WasmBackendLike } from './override.ts';
+import { encodeModule, forLoop, increment, op, I32, F32, V128, type Code, compileModule, perMemory } from './wasm-asm.ts';
+import { heapAddress, wasmMemory, type WasmBackendLike } from './override.ts';
 
 const KERNEL = 'SlmlabAdamUpdate';
 const { get, set, i32 } = op;
@@ -46,14 +46,7 @@ const compiled = compileModule(encodeModule([{
   locals: [{ count: 1, type: I32 }, { count: CONSTANTS.length + 3, type: V128 }],
   body: adamBody(),
 }]));
-type AdamFn = (...args: number[]) => void;
-const instances = new WeakMap<WasmMemory, AdamFn>();
-
-function adamOn(memory: WasmMemory): AdamFn {
-  let f = instances.get(memory);
-  if (!f) instances.set(memory, (f = instantiate<Record<string, unknown>>(compiled, memory).adam as AdamFn));
-  return f;
-}
+const adamOn = perMemory<(...args: number[]) => void>(compiled, 'adam');
 
 type Constants = Record<(typeof CONSTANTS)[number], number>;
 
@@ -78,7 +71,7 @@ function adamKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap;
   const view = (t: tf.TensorInfo) => be.typedArrayFromHeap(t);
   const n = view(p).length;
   const whole = n - (n % 4);
-  const ptrs = [p, g, m, v, ...out].map((t) => view(t).byteOffset);
+  const ptrs = [p, g, m, v, ...out].map((t) => heapAddress(be, t));
   adamOn(wasmMemory(backend))(...ptrs, whole * 4, ...CONSTANTS.map((name) => k[name]));
   adamTail(view(p), view(g), view(m), view(v), out.map(view), whole, k);
   return out;

@@ -4,13 +4,12 @@
 // layer-norm.test.ts checks values and gradients against the tfjs formulation.
 import { tf } from '../tf.ts';
 import { layerNormOn } from './simd-layernorm.ts';
-import { wasmMemory, type WasmBackendLike } from './override.ts';
+import { heapAddress as address, wasmMemory, type WasmBackendLike } from './override.ts';
 
 const FORWARD = 'SlmlabLayerNorm';
 const BACKWARD = 'SlmlabLayerNormGrad';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown };
-const address = (be: WasmBackendLike, t: tf.TensorInfo) => be.typedArrayFromHeap(t).byteOffset;
 
 function rowsAndCols(x: tf.TensorInfo): [number, number] {
   const C = x.shape[x.shape.length - 1]!;

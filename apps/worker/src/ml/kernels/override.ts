@@ -34,6 +34,18 @@ export function wasmKernelOverride(kernelName: string, wrap: (stock: KernelFn) =
   };
 }
 
+/** Byte address of a tensor's data in the wasm memory (stable: tensors never move, the heap only grows). */
+export const heapAddress = (be: WasmBackendLike, t: tf.TensorInfo): number => be.typedArrayFromHeap(t).byteOffset;
+
+/** A wasm kernel as registered now, to call inside another kernel (where tf ops cannot run). */
+export function wasmKernel(name: string): KernelFn {
+  return tf.getKernel(name, 'wasm')!.kernelFunc as unknown as KernelFn;
+}
+
+export function reshapeKernel(x: tf.TensorInfo, shape: number[], backend: unknown): tf.TensorInfo {
+  return wasmKernel(tf.Reshape)({ inputs: { x }, backend, attrs: { shape } });
+}
+
 /** tfjs-backend-wasm's memory (its Emscripten module exports it as `asm.memory`), for slmlab's own SIMD code. */
 export function wasmMemory(backend: unknown): WasmMemory {
   const memory = (backend as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory;

@@ -3,8 +3,8 @@
 // costs O(segments × elements). This direct O(elements) kernel is registered for both through the public
 // kernel-registration API; kernels.test.ts checks it against the reference implementation.
 import { tf } from '../tf.ts';
-import { encodeModule, forLoop, increment, op, I32, type Code, compileModule, instantiate, type WasmMemory } from './wasm-asm.ts';
-import { wasmMemory, type WasmBackendLike } from './override.ts';
+import { encodeModule, forLoop, increment, op, I32, type Code, compileModule, perMemory } from './wasm-asm.ts';
+import { heapAddress, wasmMemory, type WasmBackendLike } from './override.ts';
 
 interface ReadableBackend {
   readSync(dataId: object): ArrayLike<number>;
@@ -49,18 +49,17 @@ function addRowsBody(): Code {
   ];
   return [...get(X), ...set(PX), ...i32(0), ...set(I), ...forLoop(I, N, row)];
 }
-const addRowsModule = compileModule(encodeModule([{ name: 'addRows', params: new Array(6).fill(I32), locals: [{ count: 4, type: I32 }], body: addRowsBody() }]));
-const addRowsInstances = new WeakMap<WasmMemory, (...args: number[]) => void>();
+const addRowsOn = perMemory<(...args: number[]) => void>(
+  compileModule(encodeModule([{ name: 'addRows', params: new Array(6).fill(I32), locals: [{ count: 4, type: I32 }], body: addRowsBody() }])),
+  'addRows',
+);
 
 function wasmSegmentSum(be: WasmBackendLike, x: tf.TensorInfo, ids: tf.TensorInfo, numSegments: number, rowShape: number[]): tf.TensorInfo {
-  const memory = wasmMemory(be);
-  let addRows = addRowsInstances.get(memory);
-  if (!addRows) addRowsInstances.set(memory, (addRows = instantiate<Record<string, unknown>>(addRowsModule, memory).addRows as (...args: number[]) => void));
   const out = be.makeOutput([numSegments, ...rowShape], 'float32');
   be.typedArrayFromHeap(out).fill(0);
   const rowSize = rowShape.reduce((p, d) => p * d, 1);
-  const address = (t: tf.TensorInfo) => be.typedArrayFromHeap(t).byteOffset;
-  addRows(address(x), address(ids), ids.shape.reduce((p, d) => p * d, 1), rowSize * 4, address(out), numSegments);
+  const address = (t: tf.TensorInfo) => heapAddress(be, t);
+  addRowsOn(wasmMemory(be))(address(x), address(ids), ids.shape.reduce((p, d) => p * d, 1), rowSize * 4, address(out), numSegments);
   return out;
 }
 

@@ -1,7 +1,7 @@
 // Column sums of a row-major [rows, cols] float32 matrix into float64, in WebAssembly SIMD on tfjs-backend-wasm's
 // memory: the reduction over leading axes behind every bias and LayerNorm-parameter gradient (fast-sum.ts).
 // Each pair of floats is widened to float64 before adding, so sums over 10⁴–10⁶ rows keep float64 precision.
-import { encodeModule, forLoop, increment, op, I32, type Code, compileModule, instantiate, type WasmMemory } from './wasm-asm.ts';
+import { encodeModule, forLoop, increment, op, I32, type Code, compileModule, perMemory, type WasmMemory } from './wasm-asm.ts';
 
 const { get, set, i32 } = op;
 
@@ -19,16 +19,13 @@ function colSums(): Code {
   return [...get(X), ...set(ROW), ...i32(0), ...set(R), ...forLoop(R, ROWS, row)];
 }
 
-const compiled = compileModule(encodeModule([{ name: 'colSums', params: [I32, I32, I32, I32], locals: [{ count: 3, type: I32 }], body: colSums() }]));
-const instances = new WeakMap<WasmMemory, (x: number, rows: number, colBytes: number, acc: number) => void>();
+const colSumsRaw = perMemory<(x: number, rows: number, colBytes: number, acc: number) => void>(
+  compileModule(encodeModule([{ name: 'colSums', params: [I32, I32, I32, I32], locals: [{ count: 3, type: I32 }], body: colSums() }])),
+  'colSums',
+);
 
 /** colSums bound to one wasm memory: byte addresses; `acc` holds cols float64 (16-byte aligned), zeroed. */
 export function colSumsOn(memory: WasmMemory): (x: number, rows: number, cols: number, acc: number) => void {
-  let f = instances.get(memory);
-  if (!f) {
-    f = instantiate<Record<string, unknown>>(compiled, memory).colSums as (x: number, rows: number, colBytes: number, acc: number) => void;
-    instances.set(memory, f);
-  }
-  const fn = f;
+  const fn = colSumsRaw(memory);
   return (x, rows, cols, acc) => fn(x, rows, cols * 4, acc);
 }

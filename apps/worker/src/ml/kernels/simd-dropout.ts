@@ -2,7 +2,7 @@
 // per step, written straight into a tensor of the heap, or multiplied into x as they are made. In JS the
 // study's attention mask (4.2M entries a layer) took ~50 ms a layer and step, and then a copy into the heap.
 // The integer hash is the same, so the entries are the same bit for bit; simd-dropout.test.ts checks it.
-import { encodeModule, forLoop, increment, op, I32, F32, V128, type Code, compileModule, instantiate, type WasmMemory } from './wasm-asm.ts';
+import { encodeModule, forLoop, increment, op, I32, F32, V128, type Code, compileModule, perMemory } from './wasm-asm.ts';
 
 const { get, set, i32 } = op;
 // Parameters: output address, x address (0: write the mask itself), groups of 8 entries, key, threshold, scale.
@@ -50,14 +50,9 @@ const compiled = compileModule(encodeModule([{
   body: body(),
 }]));
 type DropoutFn = (out: number, x: number, groups: number, key: number, threshold: number, scale: number) => void;
-const instances = new WeakMap<WasmMemory, DropoutFn>();
 
 /**
  * The first 8·groups entries of a mask (x = 0) or of x ⊙ mask (x a byte address) written at `out`; entries
  * start at index 0, so a caller finishes the last size % 8 entries itself.
  */
-export function dropoutOn(memory: WasmMemory): DropoutFn {
-  let f = instances.get(memory);
-  if (!f) instances.set(memory, (f = instantiate<Record<string, unknown>>(compiled, memory).dropout as DropoutFn));
-  return f;
-}
+export const dropoutOn = perMemory<DropoutFn>(compiled, 'dropout');

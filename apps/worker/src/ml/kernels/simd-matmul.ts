@@ -7,7 +7,7 @@
 // fast-matmul.test.ts checks values and gradients against the cpu backend.
 import { tf } from '../tf.ts';
 import { gemmOn, type Operand } from './simd-gemm.ts';
-import { wasmMemory, type KernelFn, type WasmBackendLike } from './override.ts';
+import { heapAddress as address, reshapeKernel as reshape, wasmKernel, wasmMemory, type WasmBackendLike } from './override.ts';
 
 /** Products at least this large in m, k and n stay on XNNPACK (e.g. the 1024² yardstick of MFU). */
 const LARGE = 512;
@@ -15,9 +15,7 @@ const LARGE = 512;
 const STRIDE_CONFLICT = 1024;
 
 const size = (shape: number[]) => shape.reduce((p, d) => p * d, 1);
-const address = (be: WasmBackendLike, t: tf.TensorInfo) => be.typedArrayFromHeap(t).byteOffset;
-const transposeKernel = () => tf.getKernel(tf.Transpose, 'wasm')!.kernelFunc as unknown as KernelFn;
-const transpose = (x: tf.TensorInfo, backend: unknown) => transposeKernel()({ inputs: { x }, backend, attrs: { perm: [1, 0] } });
+const transpose = (x: tf.TensorInfo, backend: unknown) => wasmKernel(tf.Transpose)({ inputs: { x }, backend, attrs: { perm: [1, 0] } });
 
 /**
  * a·b (with the given transposes) on the SIMD product, or undefined when it does not apply: float32, a shared
@@ -69,11 +67,6 @@ function rightTransposed(be: WasmBackendLike, a: tf.TensorInfo, b: tf.TensorInfo
   } finally {
     for (const t of temps) be.disposeData(t.dataId);
   }
-}
-
-function reshape(x: tf.TensorInfo, shape: number[], backend: unknown): tf.TensorInfo {
-  const kernel = tf.getKernel(tf.Reshape, 'wasm')!.kernelFunc as unknown as KernelFn;
-  return kernel({ inputs: { x }, backend, attrs: { shape } });
 }
 
 /** C = A·B into a new tensor of `shape`; B row-major [k, n]. */

@@ -173,4 +173,14 @@ export function instantiate<T>(module: object, memory: WasmMemory): T {
   return new wasmApi.Instance(module, { env: { memory } }).exports as T;
 }
 
+/** The export `name` of `module`, instantiated once per memory (each backend has its own). */
+export function perMemory<T>(module: object, name: string): (memory: WasmMemory) => T {
+  const cache = new WeakMap<WasmMemory, T>();
+  return (memory) => {
+    let f = cache.get(memory);
+    if (!f) cache.set(memory, (f = instantiate<Record<string, unknown>>(module, memory)[name] as T));
+    return f;
+  };
+}
+
 export const isWasmMemory = (m: unknown): m is WasmMemory => m instanceof wasmApi.Memory;
