@@ -1,4 +1,4 @@
-// `tsx apps/worker/src/bench/profile-step.ts [model-json]`: where one training step of a model spends its kernel
+// `tsx apps/worker/src/bench/profile-step.ts [model-json] [kernel,kernel…]`: where one training step of a model spends its kernel
 // time on the wasm backend with slmlab's kernels (tf.profile), per kernel and per BatchMatMul shape. Used to
 // decide what to optimise next (docs/performance.md, "What limits the rest").
 import { parseSpec } from '@slmlab/core';
@@ -13,6 +13,8 @@ import { createAdam } from '../ml/adam-state.ts';
 import { tokenTensor } from '../ml/kernels/embedding.ts';
 
 const modelJson = process.argv[2] ?? '{"kind":"transformer","layers":3,"heads":4}';
+// Kernels broken down by input shapes (a comma-separated list; default the products).
+const byShapeKernels = new Set((process.argv[3] ?? 'BatchMatMul').split(','));
 
 async function main() {
   await initBackend('wasm');
@@ -54,11 +56,11 @@ function report(kernels: ProfiledKernel[], wall: number) {
     const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
     total += ms;
     add(byName, k.name, ms);
-    if (k.name === 'BatchMatMul') add(byShape, k.inputShapes.map((s) => `[${s}]`).join('·'), ms);
+    if (byShapeKernels.has(k.name)) add(byShape, `${k.name} ${k.inputShapes.map((s) => `[${s}]`).join('·')}`, ms);
   }
   console.log(`profiled step: ${wall.toFixed(0)} ms wall, ${total.toFixed(0)} ms in kernels`);
   print(byName, total);
-  console.log('\nBatchMatMul by input shapes:');
+  console.log(`\n${[...byShapeKernels].join(', ')} by input shapes:`);
   print(byShape, total);
 }
 
@@ -72,7 +74,7 @@ function add(m: Map<string, { ms: number; n: number }>, key: string, ms: number)
 function print(m: Map<string, { ms: number; n: number }>, total: number) {
   for (const [k, { ms, n }] of [...m].sort((a, b) => b[1].ms - a[1].ms)) {
     if (ms < total * 0.002) continue;
-    console.log(`${k.padEnd(40)} ${ms.toFixed(1).padStart(8)} ms ${((100 * ms) / total).toFixed(1).padStart(5)}%  ×${n}`);
+    console.log(`${k.padEnd(56)} ${ms.toFixed(1).padStart(8)} ms ${((100 * ms) / total).toFixed(1).padStart(5)}%  ×${n}`);
   }
 }
 

@@ -4,6 +4,7 @@ import { tf } from '../tf.ts';
 import { createRng } from '../rng.ts';
 import { testBackend } from '../test-backend.ts';
 import { useRelaxedSimd } from './wasm-features.ts';
+import { setGemmPacking } from './simd-gemm.ts';
 
 /** Runs `f` on the wasm backend (with our kernel) and on the cpu backend (the reference), returning both. */
 async function onBoth(f: () => tf.Tensor[]): Promise<[Float32Array[], Float32Array[]]> {
@@ -53,20 +54,23 @@ test('matMul values and gradients agree with the reference for every transpose a
   }
 });
 
-for (const fma of [false, true]) {
-  test(`dense products on the SIMD path (${fma ? 'fused multiply-add' : 'multiply, then add'}: ragged edges, weights read in blocks, Xᵀ in place, a weight or the output transposed) agree with the reference, values and gradients`, async () => {
+for (const [fma, packing] of [[false, 'auto'], [true, 'auto'], [true, 'never'], [true, 'always'], [false, 'always']] as const) {
+  test(`dense products on the SIMD path (${fma ? 'fused multiply-add' : 'multiply, then add'}, packing ${packing}: ragged edges, weights read in blocks, transposed operands packed, a transposed A packed a few rows at a time) agree with the reference, values and gradients`, async () => {
     useRelaxedSimd(fma);
+    setGemmPacking(packing);
     const rng = createRng(22);
     const rand = (shape: number[]) => tf.tensor(Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => rng.normal()), shape);
     // [m, k, n]: small ragged ones; weights past the block size (k·n·4 > 256 KiB: blocks of k, then of k and n
-    // when wide); a·bᵀ with a weight far larger than a (computed as (b·aᵀ)ᵀ).
+    // when wide); a·bᵀ with a weight far larger than a; a transposed A of many rows (packed in chunks of rows,
+    // the last one ragged), the same beside a B of several column blocks (packed whole per block of k); a B
+    // whose rows collide in the cache (packed under 'auto').
     const shapes = [
       ...Array.from({ length: 8 }, () => [1 + rng.int(40), 1 + rng.int(200), 1 + rng.int(70)]),
-      [6, 1500, 65], [5, 300, 1100], [9, 40, 2000],
+      [6, 1500, 65], [5, 300, 1100], [9, 40, 2000], [301, 50, 20], [40, 30, 1100], [20, 300, 128],
     ];
     for (const [trial, [m, k, n]] of shapes.entries()) {
-      const tA = trial % 4 >= 2 && trial < 8;
-      const tB = trial === 9 || (trial < 8 && trial % 2 === 1);
+      const tA = (trial % 4 >= 2 && trial < 8) || trial === 11 || trial === 12;
+      const tB = trial === 9 || trial === 12 || (trial < 8 && trial % 2 === 1);
       const lead = trial % 3 === 0 && !tA ? [2] : [];
       const [a, b] = [rand([...lead, ...(tA ? [k!, m!] : [m!, k!])]), rand(tB ? [n!, k!] : [k!, n!])];
       const up = rand(tf.matMul(a, b, tA, tB).shape);
@@ -80,5 +84,6 @@ for (const fma of [false, true]) {
       ['value', 'grad a', 'grad b'].slice(0, wasm.length).forEach((what, i) => close(wasm[i]!, cpu[i]!, `${label} ${what}`, 2e-4));
     }
     useRelaxedSimd(true);
+    setGemmPacking('auto');
   });
 }

@@ -7,6 +7,7 @@
 // simd-gemm.test.ts checks it against a scalar product, with and without the fused multiply-add.
 import { encodeModule, forLoop, increment, op, I32, F32, V128, type Code, compileModule, instantiate, type WasmMemory } from './wasm-asm.ts';
 import { fusedMultiplyAdd } from './wasm-features.ts';
+import { packOn, paddedRow, type Allocator, type Strided } from './simd-pack.ts';
 
 /** Which part of C = A·B to compute, for square causal (lower-triangular) attention matrices. */
 export const Causal = {
@@ -140,16 +141,13 @@ function gemmFunction(memory: WasmMemory, t: Tile, aRowBytes: number): GemmFn {
 }
 
 /** A matrix in the memory: byte address of element [0, 0], and element strides between rows and columns. */
-export interface Operand {
-  ptr: number;
-  rowStride: number;
-  colStride?: number;
-}
+export type Operand = Strided;
 
 export interface Gemm {
   /**
-   * C[M, N] = A[M, K]·B[K, N], or C += A·B with `accumulate`. B and C must be row-major (colStride 1); A may
-   * have any strides. Any M and N without a causal mode; the causal modes need M % 4 == 0 and N % 8 == 0.
+   * C[M, N] = A[M, K]·B[K, N], or C += A·B with `accumulate`. C must be row-major (colStride 1); A and B may have
+   * any strides (a B that is not row-major needs the allocator). Any M and N without a causal mode; the causal
+   * modes need M % 4 == 0, N % 8 == 0 and a row-major B.
    */
   (a: Operand, b: Operand, c: Operand, m: number, k: number, n: number, mode?: number, accumulate?: boolean): void;
 }
@@ -166,19 +164,61 @@ const B_BLOCK_BYTES = 256 * 1024;
 /** Columns per block when B is wide (a multiple of 8). */
 const N_BLOCK = 256;
 
+export type PackPolicy = 'auto' | 'never' | 'always';
+/**
+ * When to pack a row-major B or a transposed A (a transposed B is always packed): where the strides call for it
+ * ('auto'), or never or always, for measuring it (SLMLAB_GEMM_PACK; `setGemmPacking` in benchmarks).
+ */
+let PACK: PackPolicy = (process.env.SLMLAB_GEMM_PACK as PackPolicy | undefined) ?? 'auto';
+export function setGemmPacking(policy: PackPolicy): void {
+  PACK = policy;
+}
+
+/** A row-major block of B is packed when a column walk down it would pile more lines into one L1 set than it holds. */
+const L1_WAYS = 8;
+/** A packed panel of a transposed A's rows: a third of a 48 KiB L1. */
+const A_CHUNK_BYTES = 16 * 1024;
+/** Rows of A that a packed block of B must serve to repay the copy. */
+const PACK_MIN_ROWS = 16;
+
+/** The most cache lines that one 64-set cache's set receives when `rows` rows `strideBytes` apart are walked. */
+function worstSetLoad(strideBytes: number, rows: number): number {
+  const load = new Uint16Array(64);
+  let worst = 0;
+  for (let r = 0; r < Math.min(rows, 4096); r++) worst = Math.max(worst, ++load[Math.floor((r * strideBytes) / 64) % 64]!);
+  return worst;
+}
+
+function packsB(b: Operand, m: number, kLen: number): boolean {
+  if ((b.colStride ?? 1) !== 1) return true;
+  if (PACK === 'never' || m < PACK_MIN_ROWS) return false;
+  if (PACK === 'always') return true;
+  const load = worstSetLoad(b.rowStride * 4, kLen);
+  return load > L1_WAYS && load > 2 * Math.ceil(kLen / 64);
+}
+
+function packsA(a: Operand): boolean {
+  if ((a.colStride ?? 1) === 1 || PACK === 'never') return false;
+  return true;
+}
+
 /**
  * The product bound to one wasm memory (tfjs-backend-wasm's `wasm.asm.memory`): 4×8 tiles (6×8 tiles need all
  * 16 SIMD registers and spill: measured half as fast), then 1-row tiles for the last M % 4 rows and 4- and
  * 1-wide tiles for the last N % 8 columns. A B larger than B_BLOCK_BYTES is cut into blocks of k (and of n when
- * wide), accumulating into C, so that each block is read from memory once, not once per 4 rows of A. Uses the
- * fused multiply-add where relaxed SIMD is on (wasm-features.ts).
+ * wide), accumulating into C, so that each block is read from memory once, not once per 4 rows of A. With an
+ * allocator, a block of B with bad strides (transposed, or rows that collide in the cache) and a transposed A
+ * are first copied into padded row-major panels (simd-pack.ts). Uses the fused multiply-add where relaxed SIMD
+ * is on (wasm-features.ts).
  */
-export function gemmOn(memory: WasmMemory): Gemm {
+export function gemmOn(memory: WasmMemory, alloc?: Allocator): Gemm {
+  const pack = packOn(memory);
   return (a, b, c, m, k, n, mode = Causal.none, accumulate = false) => {
     if (mode !== Causal.none && !gemmFits(m, n)) throw new Error(`a causal simd gemm needs M % 4 == 0 and N % 8 == 0, got M=${m} N=${n}`);
     const fma = fusedMultiplyAdd();
-    const [sai, sak, ldb, ldc] = [a.rowStride * 4, (a.colStride ?? 1) * 4, b.rowStride * 4, c.rowStride * 4];
-    const run = (pa: number, pb: number, pc: number, kLen: number, nLen: number, acc: boolean) => {
+    const ldc = c.rowStride * 4;
+    const run = (a: Operand, m: number, pb: number, ldb: number, pc: number, kLen: number, nLen: number, acc: boolean) => {
+      const [sai, sak] = [a.rowStride * 4, (a.colStride ?? 1) * 4];
       const mMain = m - (m % TILE_ROWS);
       const [n8, n4] = [nLen - (nLen % 8), nLen - (nLen % 4)];
       for (const [rows, m0, m1] of [[TILE_ROWS, 0, mMain], [1, mMain, m]] as const) {
@@ -186,19 +226,53 @@ export function gemmOn(memory: WasmMemory): Gemm {
         for (const [width, j0, j1] of [[8, 0, n8], [4, n8, n4], [1, n4, nLen]] as const) {
           if (j1 === j0) continue;
           const fn = gemmFunction(memory, { rows, width, fma }, sai);
-          fn(pa + m0 * sai, sai, sak, pb, ldb, pc + m0 * ldc, ldc, m1 - m0, kLen, j0, j1, mode, acc ? 1 : 0);
+          fn(a.ptr + m0 * sai, sai, sak, pb, ldb, pc + m0 * ldc, ldc, m1 - m0, kLen, j0, j1, mode, acc ? 1 : 0);
         }
       }
     };
+    const bRowMajor = (b.colStride ?? 1) === 1;
+    if (!bRowMajor && !alloc) throw new Error('a simd gemm with a B that is not row-major needs an allocator to pack it');
     // Causal modes compare k with the row index, so they run unblocked (attention's T×T operands fit anyway).
-    if (mode !== Causal.none || k * n * 4 <= B_BLOCK_BYTES || k === 0) return run(a.ptr, b.ptr, c.ptr, k, n, accumulate);
-    const nBlock = n <= 2 * N_BLOCK ? n : N_BLOCK;
-    const kBlock = Math.max(16, Math.floor(B_BLOCK_BYTES / (4 * nBlock)));
-    for (let j0 = 0; j0 < n; j0 += nBlock) {
+    if (mode !== Causal.none || k === 0) {
+      if (!bRowMajor) throw new Error('a causal simd gemm needs a row-major B');
+      return run(a, m, b.ptr, b.rowStride * 4, c.ptr, k, n, accumulate);
+    }
+    const blocked = k * n * 4 > B_BLOCK_BYTES;
+    const nBlock = blocked && n > 2 * N_BLOCK ? N_BLOCK : n;
+    const kBlock = blocked ? Math.min(k, Math.max(16, Math.floor(B_BLOCK_BYTES / (4 * nBlock)))) : k;
+    const [packB, packA] = alloc ? [packsB(b, m, kBlock), packsA(a)] : [false, false];
+    const [ldB, ldA] = [paddedRow(nBlock), paddedRow(kBlock)];
+    // A transposed A is packed a few rows at a time, into a panel that stays in L1 while the rows' tiles read it
+    // (packing all of an Xᵀ first wrote and re-read megabytes); only when B has several column blocks, which
+    // would each repack it, is all of A packed once per block of k.
+    const aChunk = packA && n <= nBlock ? Math.min(m, Math.max(TILE_ROWS, Math.floor(A_CHUNK_BYTES / (4 * ldA) / TILE_ROWS) * TILE_ROWS)) : m;
+    const scratch = packA || packB ? alloc!.malloc(4 * ((packB ? kBlock * ldB : 0) + (packA ? aChunk * ldA : 0)) + 64) : 0;
+    const [bPanel, aPanel] = [alignUp(scratch), alignUp(scratch) + (packB ? 4 * kBlock * ldB : 0)];
+    const [bs, bcs, acs] = [b.rowStride * 4, (b.colStride ?? 1) * 4, (a.colStride ?? 1) * 4];
+    try {
       for (let k0 = 0; k0 < k; k0 += kBlock) {
-        const [kLen, nLen] = [Math.min(kBlock, k - k0), Math.min(nBlock, n - j0)];
-        run(a.ptr + k0 * sak, b.ptr + k0 * ldb + j0 * 4, c.ptr + j0 * 4, kLen, nLen, accumulate || k0 > 0);
+        const kLen = Math.min(kBlock, k - k0);
+        const aBlock = (m0: number): Operand => ({ ptr: a.ptr + m0 * a.rowStride * 4 + k0 * acs, rowStride: a.rowStride, colStride: a.colStride });
+        if (packA && aChunk === m) pack(aBlock(0), m, kLen, aPanel, ldA);
+        for (let j0 = 0; j0 < n; j0 += nBlock) {
+          const nLen = Math.min(nBlock, n - j0);
+          const bBlock = b.ptr + k0 * bs + j0 * bcs;
+          if (packB) pack({ ptr: bBlock, rowStride: b.rowStride, colStride: b.colStride }, kLen, nLen, bPanel, ldB);
+          const [pb, ldb] = packB ? [bPanel, ldB * 4] : [bBlock, bs];
+          const acc = accumulate || k0 > 0;
+          if (!packA) run(aBlock(0), m, pb, ldb, c.ptr + j0 * 4, kLen, nLen, acc);
+          for (let m0 = 0; packA && m0 < m; m0 += aChunk) {
+            const mLen = Math.min(aChunk, m - m0);
+            if (aChunk < m) pack(aBlock(m0), mLen, kLen, aPanel, ldA);
+            run({ ptr: aPanel, rowStride: ldA }, mLen, pb, ldb, c.ptr + m0 * ldc + j0 * 4, kLen, nLen, acc);
+          }
+        }
       }
+    } finally {
+      if (scratch) alloc!.free(scratch);
     }
   };
 }
+
+/** The next 64-byte boundary (a cache line; v128 loads of a panel then never straddle two). */
+const alignUp = (ptr: number) => Math.ceil(ptr / 64) * 64;
