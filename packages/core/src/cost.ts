@@ -38,11 +38,14 @@ export function forwardFlopsPerWindow(spec: ExperimentSpec, V: number): number {
     case 'attention':
     case 'transformer': {
       const layers = m.kind === 'attention' ? 1 : m.layers;
-      const projections = 2 * 4 * d * d; // q, k, v, output
-      const ffn = 2 * 2 * d * m.ffnHidden;
-      const attention = 2 * 2 * T * d; // QKᵀ and weights·V against all T keys (the mask does not skip work)
-      const headPositions = spec.training.objective === 'all-tokens' ? T : 1;
-      return layers * T * (projections + ffn + attention) + headPositions * 2 * d * V;
+      const keysValues = 2 * 2 * d * d;
+      const queryOutputFfn = 2 * 2 * d * d + 2 * 2 * d * m.ffnHidden;
+      const attention = 2 * 2 * T * d; // one query's QKᵀ and weights·V against all T keys (the mask does not skip work)
+      const block = T * (keysValues + queryOutputFfn + attention);
+      if (spec.training.objective === 'all-tokens') return layers * block + T * 2 * d * V;
+      // last-token: the final block computes keys and values at every position, the rest at the last one only
+      // (the worker's pruned last block, apps/worker/src/ml/models/transformer.ts).
+      return (layers - 1) * block + T * keysValues + queryOutputFfn + attention + 2 * d * V;
     }
   }
 }

@@ -19,6 +19,11 @@ export interface BenchEnv {
   processes: number;
   webgpu: WebgpuMode;
   webgpuPeakN?: number;
+  /**
+   * BENCH_PRUNE=0: the last-token transformers compute every position of their last block, in slmlab and in
+   * the peer alike (default: both prune it to the last position, usePrunedLastBlock).
+   */
+  prune: boolean;
   /** BENCH_TINY=1: T=16, d=32 for every model (shapes a software WebGPU adapter trains in seconds a step). */
   tiny: boolean;
 }
@@ -48,6 +53,7 @@ export function benchEnv(env: NodeJS.ProcessEnv = process.env): BenchEnv {
     models: env.BENCH_MODELS || undefined,
     stock: flag(env, 'BENCH_STOCK', true),
     peer: flag(env, 'BENCH_PEER', true),
+    prune: flag(env, 'BENCH_PRUNE', true),
     python: env.BENCH_PYTHON || '/usr/bin/python3',
     machine: flag(env, 'BENCH_MACHINE', false),
     processes: number(env, 'BENCH_PROCESSES', os.availableParallelism(), true),

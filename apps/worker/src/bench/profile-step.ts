@@ -1,6 +1,7 @@
 // `tsx apps/worker/src/bench/profile-step.ts [model-json] [kernel,kernel…]`: where one training step of a model spends its kernel
 // time on the wasm backend with slmlab's kernels (tf.profile), per kernel and per BatchMatMul shape. Used to
-// decide what to optimise next (docs/performance.md, "What limits the rest").
+// decide what to optimise next (docs/performance.md, "What limits the rest"). PROFILE_STEPS steps (default 5),
+// each kernel's median.
 import { parseSpec } from '@slmlab/core';
 import { tf } from '../ml/tf.ts';
 import { initBackend } from '../ml/backend.ts';
@@ -33,13 +34,30 @@ async function main() {
   };
   step();
   step();
+  const unprofiled = median(Array.from({ length: STEPS }, () => timed(step)));
+  console.log(`unprofiled step: ${unprofiled.toFixed(1)} ms (median of ${STEPS})`);
+  // Each kernel's time is the median over the profiled steps: one step on a busy machine has outliers.
+  const profiles: { kernels: ProfiledKernel[]; wall: number }[] = [];
+  for (let i = 0; i < STEPS; i++) {
+    const t1 = performance.now();
+    const info = await tf.profile(step);
+    profiles.push({ kernels: info.kernels as unknown as ProfiledKernel[], wall: performance.now() - t1 });
+  }
+  report(profiles);
+}
+
+/** Steps profiled (and timed unprofiled), PROFILE_STEPS, default 5. */
+const STEPS = Number(process.env.PROFILE_STEPS ?? 5);
+
+function timed(f: () => void): number {
   const t0 = performance.now();
-  step();
-  console.log(`unprofiled step: ${(performance.now() - t0).toFixed(0)} ms`);
-  const t1 = performance.now();
-  const info = await tf.profile(step);
-  const wall = performance.now() - t1;
-  report(info.kernels as unknown as ProfiledKernel[], wall);
+  f();
+  return performance.now() - t0;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
 }
 
 interface ProfiledKernel {
@@ -48,17 +66,25 @@ interface ProfiledKernel {
   inputShapes: number[][];
 }
 
-function report(kernels: ProfiledKernel[], wall: number) {
-  const byName = new Map<string, { ms: number; n: number }>();
-  const byShape = new Map<string, { ms: number; n: number }>();
-  let total = 0;
-  for (const k of kernels) {
-    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-    total += ms;
-    add(byName, k.name, ms);
-    if (byShapeKernels.has(k.name)) add(byShape, `${k.name} ${k.inputShapes.map((s) => `[${s}]`).join('·')}`, ms);
-  }
-  console.log(`profiled step: ${wall.toFixed(0)} ms wall, ${total.toFixed(0)} ms in kernels`);
+function report(profiles: { kernels: ProfiledKernel[]; wall: number }[]) {
+  const perStep = profiles.map(({ kernels }) => {
+    const byName = new Map<string, { ms: number; n: number }>();
+    const byShape = new Map<string, { ms: number; n: number }>();
+    for (const k of kernels) {
+      const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+      add(byName, k.name, ms);
+      if (byShapeKernels.has(k.name)) add(byShape, `${k.name} ${k.inputShapes.map((s) => `[${s}]`).join('·')}`, ms);
+    }
+    return { byName, byShape };
+  });
+  const medians = (pick: (p: (typeof perStep)[number]) => Map<string, { ms: number; n: number }>) => {
+    const out = new Map<string, { ms: number; n: number }>();
+    for (const key of pick(perStep[0]!).keys()) out.set(key, { ms: median(perStep.map((p) => pick(p).get(key)?.ms ?? 0)), n: pick(perStep[0]!).get(key)!.n });
+    return out;
+  };
+  const [byName, byShape] = [medians((p) => p.byName), medians((p) => p.byShape)];
+  const total = [...byName.values()].reduce((t, e) => t + e.ms, 0);
+  console.log(`profiled step: ${median(profiles.map((p) => p.wall)).toFixed(0)} ms wall, ${total.toFixed(1)} ms in kernels (medians over ${profiles.length} steps)`);
   print(byName, total);
   console.log(`\n${[...byShapeKernels].join(', ')} by input shapes:`);
   print(byShape, total);

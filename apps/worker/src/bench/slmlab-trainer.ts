@@ -14,13 +14,16 @@ import { useRelaxedSimd } from '../ml/kernels/wasm-features.ts';
 import { batchNll } from '../ml/loss.ts';
 import { buildModel } from '../ml/models/index.ts';
 import { useFusedOps } from '../ml/models/layers.ts';
+import { usePrunedLastBlock } from '../ml/models/transformer.ts';
+import { benchEnv } from './bench-env.ts';
 import { createRng } from '../ml/rng.ts';
 
 /** Variants of the CPU path, each the wasm backend plus the kernels and formulations slmlab switches on. */
 export const VARIANTS = {
   // Stock: tfjs-backend-wasm's own kernels (plus UnsortedSegmentSum, without which nothing trains) running the
-  // idiomatic tfjs formulation of the models (tf.moments, tf.dropout, tf.split) and tfjs's own Adam.
-  'wasm-stock': () => (unregisterFastMatMul(), unregisterFastSum(), unregisterSharedIdentity(), unregisterFastGather(), useFusedOps(false)),
+  // idiomatic tfjs formulation of the models (tf.moments, tf.dropout, tf.split, every position of the last
+  // block) and tfjs's own Adam.
+  'wasm-stock': () => (unregisterFastMatMul(), unregisterFastSum(), unregisterSharedIdentity(), unregisterFastGather(), useFusedOps(false), usePrunedLastBlock(false)),
   // slmlab's kernel layer, its SIMD products with a separate multiply and add (f32x4.mul + f32x4.add).
   'wasm-slmlab-nofma': () => (slmlabKernels(), useRelaxedSimd(false)),
   // What the worker runs: the same with relaxed SIMD's fused multiply-add where V8 has it.
@@ -34,6 +37,7 @@ function slmlabKernels() {
   registerSharedIdentity();
   registerFastGather();
   useFusedOps(true);
+  usePrunedLastBlock(benchEnv().prune);
 }
 
 export interface Timing {

@@ -4,7 +4,7 @@
 Same as slmlab (apps/worker/src/ml/models): the linear, mlp, attention and transformer models, post-LN (packed
 q/k/v, xavier weights, zero biases, dropout on the attention weights) and pre-LN (separate q/k/v/o, dropout on
 the attention output and twice after the FFN), learned / RoPE (rotate-half) / no positions, last-token (only the
-last position reaches ln_f and the head) and all-tokens; dropout in train mode, skipped at rate 0 as slmlab
+last position reaches ln_f and the head; the last block pruned to that position unless SLMLAB_PEER_PRUNE=0) and all-tokens; dropout in train mode, skipped at rate 0 as slmlab
 skips it; Adam(0.9, 0.999, 1e-8) at the spec's lr; batch and T of the spec; random windows of a synthetic token
 stream; one loss read back per step; tokens counted as B*T per step; one warm-up step left out, then steps
 until `seconds` have passed (at least 2). Eager mode, float32.
@@ -33,6 +33,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+# last-token: the final block computes keys and values at every position and the rest at the last one only, as
+# slmlab does (usePrunedLastBlock); SLMLAB_PEER_PRUNE=0 computes every position, as the study's code does.
+PRUNE = os.environ.get("SLMLAB_PEER_PRUNE", "1") != "0"
+
+
 def drop(x, p, training):
     return F.dropout(x, p, True) if training and p > 0 else x
 
@@ -59,20 +64,26 @@ class Attention(nn.Module):
             self.register_buffer("cos", torch.cat([angle.cos()] * 2, -1).float(), persistent=False)  # [T, hd]
             self.register_buffer("sin", torch.cat([angle.sin()] * 2, -1).float(), persistent=False)
 
-    def rotate(self, x):  # [B, H, T, hd]: x*cos + rotate_half(x)*sin
+    def rotate(self, x, start=0):  # [B, H, T, hd] at positions start..: x*cos + rotate_half(x)*sin
         x1, x2 = x.chunk(2, -1)
-        return x * self.cos + torch.cat([-x2, x1], -1) * self.sin
+        T = x.shape[2]
+        return x * self.cos[start : start + T] + torch.cat([-x2, x1], -1) * self.sin[start : start + T]
 
-    def forward(self, x):  # [B, T, d] -> [B, T, d]
+    def forward(self, x, last_only=False):  # [B, T, d] -> [B, T, d], or [B, 1, d] for the last query only
         B, T, d = x.shape
         q, k, v = self.qkv(x).split(d, 2) if self.packed else (self.q(x), self.k(x), self.v(x))
-        q, k, v = (t.view(B, T, self.heads, d // self.heads).transpose(1, 2) for t in (q, k, v))  # [B, H, T, hd]
+        if last_only:  # the pruned last block: (slmlab's usePrunedLastBlock) one query, every key
+            q = self.qkv(x[:, -1:])[..., :d] if self.packed else self.q(x[:, -1:])
+        Tq = q.shape[1]
+        q = q.reshape(B, Tq, self.heads, d // self.heads).transpose(1, 2)  # [B, H, Tq, hd]
+        k, v = (t.view(B, T, self.heads, d // self.heads).transpose(1, 2) for t in (k, v))  # [B, H, T, hd]
         if self.rope:
-            q, k = self.rotate(q), self.rotate(k)
-        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(q.shape[-1]))  # [B, H, T, T]
-        att = F.softmax(att.masked_fill(~self.causal[:T, :T], float("-inf")), -1)
-        y = drop(att, self.p, self.training) @ v  # [B, H, T, hd]
-        return self.out(y.transpose(1, 2).reshape(B, T, d))
+            q, k = self.rotate(q, T - Tq), self.rotate(k)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(q.shape[-1]))  # [B, H, Tq, T]
+        if not last_only:  # the last query sees every key
+            att = att.masked_fill(~self.causal[:T, :T], float("-inf"))
+        y = drop(F.softmax(att, -1), self.p, self.training) @ v  # [B, H, Tq, hd]
+        return self.out(y.transpose(1, 2).reshape(B, Tq, d))
 
 
 class Block(nn.Module):
@@ -86,12 +97,13 @@ class Block(nn.Module):
     def ffn(self, x):
         return self.down(F.relu(self.up(x)))
 
-    def forward(self, x):
+    def forward(self, x, last_only=False):  # last_only: the output at the last position, [B, 1, d]
         p, t = self.p, self.training
+        res = x[:, -1:] if last_only else x
         if self.post:  # x = LN(x + MHA(x)); x = LN(x + Dropout(FFN(x)))
-            x = self.ln1(x + self.attn(x))
+            x = self.ln1(res + self.attn(x, last_only))
             return self.ln2(x + drop(self.ffn(x), p, t))
-        x = x + drop(self.attn(self.ln1(x)), p, t)  # x = x + Dropout(Wo·Attn(LN(x)))
+        x = res + drop(self.attn(self.ln1(x), last_only), p, t)  # x = x + Dropout(Wo·Attn(LN(x)))
         return x + drop(drop(self.ffn(self.ln2(x)), p, t), p, t)  # x = x + Dropout(Dropout(FFN(LN(x))))
 
 
@@ -110,9 +122,9 @@ class Transformer(nn.Module):
         x = self.tok_emb(idx)  # [B, T, d]
         if self.pos_emb is not None:
             x = x + self.pos_emb.weight[: idx.shape[1]]
-        for b in self.blocks:
-            x = b(x)
-        if self.last:
+        for i, b in enumerate(self.blocks):
+            x = b(x, self.last and PRUNE and i == len(self.blocks) - 1)
+        if self.last and not PRUNE:
             x = x[:, -1:]  # [B, 1, d]: only the last position reaches the head
         return self.head(self.ln_f(x))
 

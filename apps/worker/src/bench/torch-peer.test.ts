@@ -17,6 +17,7 @@ import { randomBatch } from '../ml/data/windows.ts';
 import { batchNll } from '../ml/loss.ts';
 import { tokenTensor } from '../ml/kernels/embedding.ts';
 import { TorchPeer, unfairPeerWarning, type PeerInfo } from './torch-peer.ts';
+import { usePrunedLastBlock } from '../ml/models/transformer.ts';
 
 const python = process.env.BENCH_PYTHON || '/usr/bin/python3';
 
@@ -26,28 +27,32 @@ test('a python that does not exist is a missing peer, with the reason', async ()
   assert.match(started.missing, /\/nonexistent\/python3 cannot run the peer with torch \(.*ENOENT/);
 });
 
-test("the peer computes slmlab's function: same weights, same batch, same eval-mode loss on every bench model", async (t) => {
-  const started = await TorchPeer.start(python);
-  if ('missing' in started) return t.skip(started.missing);
-  await testBackend();
-  const B = 4;
-  try {
-    for (const m of MODELS) {
-      const spec = specOf(m, true); // T=16, d=32: every kind, block, position and objective, small weights
-      const T = spec.model.contextLength;
-      const model = buildModel(spec, VOCAB, createRng(1), createRng(2));
-      const tokens = Int32Array.from({ length: 1000 }, (_, i) => (i * 7919 + ((i * i) % 13)) % VOCAB);
-      const batch = randomBatch(tokens, T, B, createRng(3), spec.training.objective === 'all-tokens' ? 'all' : 'last');
-      const ours = tf.tidy(() => batchNll(model.logits(tokenTensor(batch.x, B, T), false), batch.y).dataSync()[0]!);
-      const weights = Object.fromEntries([...model.params.vars].map(([name, v]): [string, [number[], number[]]] => [name, [v.shape, [...v.dataSync()]]]));
-      model.params.dispose();
-      const theirs = await started.peer.loss(spec, VOCAB, weights, batch.x, batch.y);
-      assert.ok(Math.abs(ours - theirs) < 1e-4, `${m.label}: slmlab ${ours}, peer ${theirs}`);
+for (const prune of [true, false]) {
+  test(`the peer computes slmlab's function: same weights, same batch, same eval-mode loss on every bench model (last block ${prune ? 'pruned' : 'in full'} on both sides)`, async (t) => {
+    const started = await TorchPeer.start(python, { prune });
+    if ('missing' in started) return t.skip(started.missing);
+    await testBackend();
+    usePrunedLastBlock(prune);
+    const B = 4;
+    try {
+      for (const m of MODELS) {
+        const spec = specOf(m, true); // T=16, d=32: every kind, block, position and objective, small weights
+        const T = spec.model.contextLength;
+        const model = buildModel(spec, VOCAB, createRng(1), createRng(2));
+        const tokens = Int32Array.from({ length: 1000 }, (_, i) => (i * 7919 + ((i * i) % 13)) % VOCAB);
+        const batch = randomBatch(tokens, T, B, createRng(3), spec.training.objective === 'all-tokens' ? 'all' : 'last');
+        const ours = tf.tidy(() => batchNll(model.logits(tokenTensor(batch.x, B, T), false), batch.y).dataSync()[0]!);
+        const weights = Object.fromEntries([...model.params.vars].map(([name, v]): [string, [number[], number[]]] => [name, [v.shape, [...v.dataSync()]]]));
+        model.params.dispose();
+        const theirs = await started.peer.loss(spec, VOCAB, weights, batch.x, batch.y);
+        assert.ok(Math.abs(ours - theirs) < 1e-4, `${m.label}: slmlab ${ours}, peer ${theirs}`);
+      }
+    } finally {
+      usePrunedLastBlock(true);
+      started.peer.close();
     }
-  } finally {
-    started.peer.close();
-  }
-});
+  });
+}
 
 test("the peer's parameter counts equal the cost model's on every bench model", async (t) => {
   const started = await TorchPeer.start(python);

@@ -48,9 +48,13 @@ export class TorchPeer {
     child.on('exit', (code, signal) => this.fail(`exited with ${signal ?? code}`));
   }
 
-  /** Starts the peer and asks what it runs on; returns why not when python or torch is missing. */
-  static async start(python: string): Promise<{ peer: TorchPeer; info: PeerInfo } | { missing: string }> {
-    const child = spawn(python, [PEER_SCRIPT, 'serve'], { env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' } });
+  /**
+   * Starts the peer and asks what it runs on; returns why not when python or torch is missing. `prune`: its
+   * last-token transformers compute only the last position of their last block, as slmlab does (default).
+   */
+  static async start(python: string, { prune = true } = {}): Promise<{ peer: TorchPeer; info: PeerInfo } | { missing: string }> {
+    const env = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', SLMLAB_PEER_PRUNE: prune ? '1' : '0' };
+    const child = spawn(python, [PEER_SCRIPT, 'serve'], { env });
     const peer = new TorchPeer(child);
     try {
       return { peer, info: await peer.request<PeerInfo>({ op: 'info' }) };

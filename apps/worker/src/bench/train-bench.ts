@@ -35,7 +35,7 @@ const fmt = (x: number) => Math.round(x).toLocaleString('en');
 
 async function startPeer(): Promise<{ peer?: TorchPeer; info?: PeerInfo; note: string }> {
   if (!env.peer) return { note: 'skipped: BENCH_PEER=0' };
-  const started = await TorchPeer.start(env.python);
+  const started = await TorchPeer.start(env.python, { prune: env.prune });
   if ('missing' in started) {
     console.error(`PyTorch peer: skipped, ${started.missing}; install it with \`${INSTALL_HINT}\` (or set BENCH_PYTHON). Measuring slmlab alone.`);
     return { note: `missing: ${started.missing}` };
@@ -201,6 +201,9 @@ async function main() {
 function print(results: ModelResult[], peaks: Peaks, peerNote: string, unfair: string | undefined) {
   const out = ['', `slmlab (wasm-slmlab, 1 process) against PyTorch (1 thread): medians of ${env.rounds} alternating rounds, ${env.seconds} s each`];
   out.push(`PyTorch peer: ${peerNote}${peerNote.startsWith('missing') ? ` (${INSTALL_HINT})` : ''}`);
+  out.push(env.prune
+    ? 'last-token transformers: the last block computed at the last position only, in slmlab and the peer alike (BENCH_PRUNE=0: every position, as the study\'s code)'
+    : 'last-token transformers: every position of the last block computed, in slmlab and the peer alike (BENCH_PRUNE=0)');
   if (unfair) out.push('', unfair);
   out.push('', ...perCoreTable(results, peaks), '', ...variantTable(results, peaks));
   if (env.machine) out.push('', `whole machine: ${env.processes} processes against ${env.processes} threads`, '', ...machineTable(results, env.processes));

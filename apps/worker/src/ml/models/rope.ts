@@ -39,9 +39,10 @@ function rotateHalf(x: tf.Tensor): tf.Tensor {
   return tf.concat([tf.neg(x2!), x1!], -1);
 }
 
-/** Applies RoPE to q or k of shape [B, H, T, hd]. */
-export function applyRope(x: tf.Tensor4D, base = 10000): tf.Tensor4D {
+/** Applies RoPE to q or k of shape [B, H, T, hd] at positions `start` … start + T − 1. */
+export function applyRope(x: tf.Tensor4D, base = 10000, start = 0): tf.Tensor4D {
   const [, , T, hd] = x.shape;
-  const { cos, sin } = ropeTables(T, hd, base);
+  let { cos, sin } = ropeTables(start + T, hd, base);
+  if (start > 0) [cos, sin] = [tf.slice(cos, [start, 0], [T, hd]), tf.slice(sin, [start, 0], [T, hd])];
   return tf.add(tf.mul(x, cos), tf.mul(rotateHalf(x), sin)) as tf.Tensor4D;
 }

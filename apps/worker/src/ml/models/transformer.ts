@@ -48,6 +48,18 @@ export function makeBlock(p: Params, i: number, c: TransformerConfig): Block {
   return { ln1: p.norm(`${name}.ln1`, d), ln2: p.norm(`${name}.ln2`, d), ffn: feedForward(p, `${name}.ffn`, d, c.ffnHidden), qkv, out };
 }
 
+/**
+ * With the last-token objective only the last position of the final block reaches the loss, so that block
+ * computes keys and values at every position (its one query attends to them all) but the query, attention
+ * output, residuals, LayerNorms and FFN at the last position only: the same logits and gradients for about
+ * two thirds less of that block's work. Off computes every position, as the study's code does (`npm run
+ * bench:train`'s stock baseline, and tests comparing the two).
+ */
+let pruneLastBlock = true;
+export function usePrunedLastBlock(on: boolean): void {
+  pruneLastBlock = on;
+}
+
 export function transformerModel(c: TransformerConfig, rng: Rng, dropoutRng: Rng): LanguageModel {
   if (c.dModel % c.heads) throw new Error(`d_model ${c.dModel} is not divisible by ${c.heads} heads`);
   const params = new Params(rng);
@@ -65,13 +77,19 @@ export function transformerModel(c: TransformerConfig, rng: Rng, dropoutRng: Rng
       const [B, T] = tokens.shape;
       let x = embed(tokEmb, tokens) as tf.Tensor3D; // [B, T, d]
       if (posEmb) x = tf.add(x, tf.slice(posEmb, [0, 0], [T, c.dModel]));
-      for (const b of blocks) x = applyBlock(x, b, c, training, dropoutRng);
+      const pruned = c.objective === 'last-token' && pruneLastBlock;
+      blocks.forEach((b, i) => {
+        x = pruned && i === blocks.length - 1 ? applyBlockAtLast(x, b, c, training, dropoutRng) : applyBlock(x, b, c, training, dropoutRng);
+      });
       // last-token: only the final position feeds the head (the study's LayerNorm on the last position).
-      if (c.objective === 'last-token') x = tf.slice(x, [0, T - 1, 0], [B, 1, c.dModel]); // [B, 1, d]
+      if (c.objective === 'last-token' && !pruned) x = lastPosition(x); // [B, 1, d]
       return applyDense(layerNorm(x, lnF), head) as tf.Tensor3D; // [B, T', V]
     },
   };
 }
+
+/** [B, T, d] → [B, 1, d] */
+const lastPosition = (x: tf.Tensor3D): tf.Tensor3D => tf.slice(x, [0, x.shape[1] - 1, 0], [x.shape[0], 1, x.shape[2]]);
 
 function attention(x: tf.Tensor3D, b: Block, c: TransformerConfig, training: boolean, rng: Rng): tf.Tensor3D {
   let q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D;
@@ -104,4 +122,34 @@ export function applyBlock(x: tf.Tensor3D, b: Block, c: TransformerConfig, train
   }
   x = tf.add(x, drop(attention(layerNorm(x, b.ln1) as tf.Tensor3D, b, c, training, rng)));
   return tf.add(x, drop(drop(applyFeedForward(layerNorm(x, b.ln2), b.ffn))));
+}
+
+/**
+ * The last position's attention output [B, 1, d]: its query (from `xLast`, [B, 1, d]) against the keys and
+ * values of every position of `x` ([B, T, d]). The last query sees every key, so there is no mask; its
+ * weights are one row, [B, H, 1, T], so two small batched products replace the fused T×T kernel.
+ */
+function attentionAtLast(x: tf.Tensor3D, xLast: tf.Tensor3D, b: Block, c: TransformerConfig, training: boolean, rng: Rng): tf.Tensor3D {
+  const [d, T, hd] = [c.dModel, x.shape[1], c.dModel / c.heads];
+  const [wq, wk, wv] = 'w' in b.qkv
+    ? [0, 1, 2].map((i) => ({ w: tf.slice((b.qkv as Dense).w, [0, i * d], [d, d]), b: tf.slice((b.qkv as Dense).b, [i * d], [d]) }))
+    : [b.qkv.q, b.qkv.k, b.qkv.v];
+  let q = splitHeads(applyDense(xLast, wq!), c.heads); // [B, H, 1, hd]
+  let k = splitHeads(applyDense(x, wk!), c.heads); // [B, H, T, hd]
+  const v = splitHeads(applyDense(x, wv!), c.heads);
+  if (c.positions === 'rope') [q, k] = [applyRope(q, c.ropeBase, T - 1), applyRope(k, c.ropeBase)];
+  const weights = dropout(tf.softmax(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hd)), -1), c.attnDropout, training, rng);
+  return applyDense(mergeHeads(tf.matMul(weights, v) as tf.Tensor4D), b.out) as tf.Tensor3D; // [B, 1, d]
+}
+
+/** The block's output at the last position only, [B, T, d] → [B, 1, d] (see usePrunedLastBlock). */
+export function applyBlockAtLast(x: tf.Tensor3D, b: Block, c: TransformerConfig, training: boolean, rng: Rng): tf.Tensor3D {
+  const drop = (t: tf.Tensor) => dropout(t, c.dropout, training, rng);
+  if (c.block === 'post-ln') {
+    const last = layerNorm(tf.add(lastPosition(x), attentionAtLast(x, lastPosition(x), b, c, training, rng)), b.ln1) as tf.Tensor3D;
+    return layerNorm(tf.add(last, drop(applyFeedForward(last, b.ffn))), b.ln2) as tf.Tensor3D;
+  }
+  const normed = layerNorm(x, b.ln1) as tf.Tensor3D; // every position: the keys and values
+  const last = tf.add(lastPosition(x), drop(attentionAtLast(normed, lastPosition(normed), b, c, training, rng)));
+  return tf.add(last, drop(drop(applyFeedForward(layerNorm(last, b.ln2), b.ffn))));
 }
