@@ -44,3 +44,26 @@ test('replace keeps one checkpoint per tag (the newest) and leaves other tags an
   assert.equal((await checkpoints.latest(b, 'latest'))?.step, 7);
   assert.equal(await checkpoints.latest(a, 'missing'), null);
 });
+
+test('a checkpoint write that takes longer than Prisma\'s 5 s transaction default is stored, not expired', async () => {
+  // Another connection holds the experiment's checkpoint rows for 6 s (as a slow disk or a busy machine holds
+  // up a write of 144 MB): replace's delete waits for it inside the transaction.
+  const id = await newExperiment();
+  await checkpoints.replace(ckpt(id, 'latest', 1));
+  const pg = await import('pg');
+  const client = new pg.default.Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT id FROM "Checkpoint" WHERE "experimentId" = $1 FOR UPDATE', [id]);
+    const released = new Promise((resolve) => setTimeout(resolve, 6000)).then(() => client.query('COMMIT'));
+    const started = Date.now();
+    await checkpoints.replace(ckpt(id, 'latest', 2));
+    assert.ok(Date.now() - started >= 5500, 'the write waited for the lock');
+    await released;
+  } finally {
+    await client.end();
+  }
+  const list = await checkpoints.list(id);
+  assert.deepEqual(list.map((c) => c.step), [2]);
+});

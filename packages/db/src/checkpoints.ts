@@ -1,6 +1,6 @@
 // Checkpoints are stored as bytes in PostgreSQL; the format is described in docs/checkpoints.md.
 import { randomUUID } from 'node:crypto';
-import type { Db } from './client.ts';
+import { LARGE_WRITE, type Db } from './client.ts';
 
 export interface NewCheckpoint {
   experimentId: string;
@@ -31,7 +31,7 @@ export function checkpointsRepo(db: Db) {
       const [saved] = await db.$transaction([
         create(id, c),
         db.checkpoint.deleteMany({ where: { experimentId: c.experimentId, tag: c.tag, id: { not: id } } }),
-      ]);
+      ], LARGE_WRITE);
       return saved;
     },
 

@@ -15,6 +15,14 @@ export function createDb(databaseUrl: string): Db {
   return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, options: '-c jit=off' }) });
 }
 
+/**
+ * Options for a transaction that writes checkpoints: Prisma ends any transaction after 5 s by default, and
+ * storing the study's WikiText-2 model (a 144 MB state checkpoint) took 5.6–7.4 s on a busy machine — every
+ * periodic checkpoint of that run failed with "expired transaction". Two minutes, for writing and for waiting
+ * for a connection.
+ */
+export const LARGE_WRITE = { timeout: 120_000, maxWait: 120_000 } as const;
+
 /** True when a trivial query succeeds within `timeoutMs`. */
 export async function pingDb(db: Db, timeoutMs = 2000): Promise<boolean> {
   try {

@@ -1,7 +1,7 @@
 // Moving an experiment between deployments (apps/api/src/transfer/): read one whole, as of one moment, for an
 // export; store one whole, in one transaction, for an import — a failed import leaves no row behind.
 import { randomUUID } from 'node:crypto';
-import type { Db } from './client.ts';
+import { LARGE_WRITE, type Db } from './client.ts';
 import { experimentData, type NewExperiment, type RunResult, type ExperimentStatus } from './experiments.ts';
 import type { Checkpoint, Experiment, MetricPoint } from './generated/client.ts';
 import type { CurveRow } from './search.ts';
@@ -47,8 +47,6 @@ export interface ImportedExperiment {
   checkpoints: ImportedCheckpoint[];
 }
 
-/** A long export (checkpoints of tens of MB) must not hit Prisma's 5 s default for interactive transactions. */
-const SNAPSHOT_TIMEOUT_MS = 120_000;
 
 export function transferRepo(db: Db) {
   return {
@@ -65,7 +63,7 @@ export function transferRepo(db: Db) {
           const checkpoints = await tx.checkpoint.findMany({ where: { experimentId: id }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
           return { experiment, points, checkpoints };
         },
-        { isolationLevel: 'RepeatableRead', timeout: SNAPSHOT_TIMEOUT_MS, maxWait: SNAPSHOT_TIMEOUT_MS },
+        { isolationLevel: 'RepeatableRead', ...LARGE_WRITE }, // a long read: checkpoints of tens of MB
       );
     },
 
@@ -83,7 +81,7 @@ export function transferRepo(db: Db) {
         db.checkpoint.createMany({
           data: checkpoints.map((c) => ({ id: randomUUID(), experimentId: id, ...c, sizeBytes: c.data.byteLength, data: c.data as Uint8Array<ArrayBuffer> })),
         }),
-      ]);
+      ], LARGE_WRITE);
       return row;
     },
 
