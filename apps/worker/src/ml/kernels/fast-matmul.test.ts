@@ -87,3 +87,26 @@ for (const [fma, packing] of [[false, 'auto'], [true, 'auto'], [true, 'never'], 
     setGemmPacking('auto');
   });
 }
+
+test("batched products with the right operand's own batch (the pruned block's one-query attention) agree with the reference, values and gradients", async () => {
+  const rng = createRng(23);
+  const rand = (shape: number[]) => tf.tensor(Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => rng.normal()), shape);
+  // [B, H, 1, hd]·[B, H, T, hd]ᵀ (scores), [B, H, 1, T]·[B, H, T, hd] (weights·V), and ragged ones.
+  const cases: [number[], number[], boolean, boolean][] = [
+    [[2, 3, 1, 8], [2, 3, 20, 8], false, true],
+    [[2, 3, 1, 20], [2, 3, 20, 8], false, false],
+    [[4, 5, 7], [4, 7, 9], false, false],
+    [[4, 7, 5], [4, 9, 7], true, true],
+    [[3, 6, 5], [3, 6, 11], true, false],
+  ];
+  for (const [sa, sb, tA, tB] of cases) {
+    const [a, b] = [rand(sa), rand(sb)];
+    const up = rand(tf.matMul(a, b, tA, tB).shape);
+    const [wasm, cpu] = await onBoth(() => {
+      const f = (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, y, tA, tB), up));
+      const [ga, gb] = tf.grads(f)([a, b]);
+      return [tf.matMul(a, b, tA, tB), ga!, gb!];
+    });
+    ['value', 'grad a', 'grad b'].forEach((what, i) => close(wasm[i]!, cpu[i]!, `a[${sa}] b[${sb}] tA=${tA} tB=${tB} ${what}`));
+  }
+});
