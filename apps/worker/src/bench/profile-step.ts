@@ -21,7 +21,7 @@ async function main() {
   await initBackend('wasm');
   registerFastGather(); // until backend.ts registers it with the other kernels
   const spec = parseSpec({ dataset: 'tinyshakespeare', model: JSON.parse(modelJson), training: {} });
-  const [T, B, V] = [spec.model.contextLength, spec.training.batchSize, 65];
+  const [T, B, V] = [spec.model.contextLength, spec.training.batchSize, Number(process.env.PROFILE_VOCAB ?? 65)];
   const model = buildModel(spec, V, createRng(1), createRng(2));
   const opt = createAdam(3e-4); // what training runs
   const tokens = Int32Array.from({ length: 200_000 }, (_, i) => (i * 7919) % V);

@@ -20,7 +20,7 @@ const horizontal = (v: number, combine: Code): Code => [
 const validBytes = (i: number): Code => [...get(i), ...i32(4), ...op.add, ...i32(2), ...op.shrS, ...i32(4), ...op.shl];
 
 /** x ← eˣ for x ≥ −87.3 (so 2ⁿ stays a normal float). Uses n, r, p as scratch. */
-function exp(x: number, n: number, r: number, p: number): Code {
+export function exp(x: number, n: number, r: number, p: number): Code {
   const coefficients = [1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
   return [
     ...get(x), ...op.f32x4Const(-87.3), ...op.f32x4Max, ...tee(x),
