@@ -31,6 +31,6 @@ test('scripts/repro-table.ts prints one row per run for every file in docs/repro
   const rows = stdout.trim().split('\n').slice(2);
   const files = (await readdir(runs)).filter((f) => f.endsWith('.json'));
   for (const f of files) assert.ok(rows.some((r) => r.includes(`| ${f} |`)), f);
-  assert.equal(rows.length, 7 + 1 + 2 + 16, '7 CLI results, a one-row sweep, Table D (2 rows), Tables A and B (16)');
+  assert.equal(rows.length, 7 + 1 + 2 + 16 + 2, '7 CLI results, a one-row sweep, Table D (2 rows), Tables A and B (16), Table C (2)');
   assert.ok(rows.every((r) => /\| \d\.\d{4}( ± \d\.\d{4})? \(\d\) \| \d\.\d{4} \| [+-]\d\.\d{4} \|/.test(r)), stdout);
 });
