@@ -43,3 +43,11 @@ test('a NaN logit gives a NaN loss (training stops as diverged), not a number', 
   assert.ok(Number.isNaN(fusedCrossEntropy(x, t).dataSync()[0]));
   tf.dispose([x, t]);
 });
+
+test('a target outside the vocabulary is refused with its row, not read from another row', async () => {
+  await testBackend();
+  const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]], [2, 3]);
+  const t = tf.tensor1d([0, 3], 'int32');
+  assert.throws(() => fusedCrossEntropy(x, t), /target 3 of row 1 is outside the vocabulary of 3/);
+  tf.dispose([x, t]);
+});

@@ -82,7 +82,11 @@ function forwardKernel({ inputs, backend }: KernelArgs) {
   const [x, s] = [be.typedArrayFromHeap(logits!), be.typedArrayFromHeap(stats)];
   const t = new Int32Array(be.typedArrayFromHeap(targets!).buffer, address(be, targets!), rows);
   let total = 0;
-  for (let r = 0; r < rows; r++) total += s[2 * r]! + Math.log(s[2 * r + 1]!) - x[r * V + t[r]!]!;
+  for (let r = 0; r < rows; r++) {
+    // A target outside the vocabulary would index another row (tfjs's oneHot gives it a zero row instead).
+    if (!(t[r]! >= 0 && t[r]! < V)) throw new Error(`cross-entropy: target ${t[r]} of row ${r} is outside the vocabulary of ${V}`);
+    total += s[2 * r]! + Math.log(s[2 * r + 1]!) - x[r * V + t[r]!]!;
+  }
   be.typedArrayFromHeap(loss)[0] = total / rows;
   return [loss, stats];
 }
@@ -103,7 +107,10 @@ function backwardKernel({ inputs, backend }: KernelArgs) {
   }
   const g = be.typedArrayFromHeap(out);
   const t = new Int32Array(be.typedArrayFromHeap(targets!).buffer, address(be, targets!), rows);
-  for (let r = 0, i = t[0]!; r < rows; r++, i = r * V + t[r]!) g[i] = g[i]! - scale;
+  for (let r = 0; r < rows; r++) {
+    const i = r * V + t[r]!;
+    g[i] = g[i]! - scale;
+  }
   return out;
 }
 

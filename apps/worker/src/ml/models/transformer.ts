@@ -74,7 +74,7 @@ export function transformerModel(c: TransformerConfig, rng: Rng, dropoutRng: Rng
     params,
     objective: c.objective,
     logits(tokens, training) {
-      const [B, T] = tokens.shape;
+      const T = tokens.shape[1];
       let x = embed(tokEmb, tokens) as tf.Tensor3D; // [B, T, d]
       if (posEmb) x = tf.add(x, tf.slice(posEmb, [0, 0], [T, c.dModel]));
       const pruned = c.objective === 'last-token' && pruneLastBlock;
