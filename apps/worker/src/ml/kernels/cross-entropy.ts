@@ -6,7 +6,7 @@
 // values and gradients against the tfjs formulation.
 import { tf } from '../tf.ts';
 import { encodeModule, forLoop, increment, op, F32, I32, V128, type Code, compileModule, perMemory } from './wasm-asm.ts';
-import { exp } from './simd-softmax.ts';
+import { exp, horizontal } from './simd-softmax.ts';
 import { heapAddress as address, wasmMemory, type WasmBackendLike } from './override.ts';
 
 const { get, set, tee, i32 } = op;
@@ -18,10 +18,6 @@ const [MAX, SUM, F] = [11, 12, 13]; // f32 locals
 const [VM, VS, T, N, RR, P, VF] = [14, 15, 16, 17, 18, 19, 20]; // v128 locals
 const LOCALS = [{ count: 4, type: I32 }, { count: 3, type: F32 }, { count: 7, type: V128 }];
 
-const horizontal = (v: number, combine: Code): Code => [
-  ...get(v), ...op.f32x4ExtractLane(0), ...get(v), ...op.f32x4ExtractLane(1), ...combine,
-  ...get(v), ...op.f32x4ExtractLane(2), ...combine, ...get(v), ...op.f32x4ExtractLane(3), ...combine,
-];
 /** for (c = from; c < to; c += step) body */
 const loop = (from: Code, to: number, step: number, body: Code): Code => [...from, ...set(C), ...forLoop(C, to, [...body, ...increment(C, i32(step))])];
 /** T ← exp(splat(x[row, c]) − max) for the scalar tail (lane 0 is the value). */
@@ -45,11 +41,11 @@ function rowStats(): Code {
   return [...get(X), ...set(ROW), ...i32(0), ...set(R), ...forLoop(R, ROWS, row)];
 }
 
-/** rowGrad(x, rows, V·4, ⌊V/4⌋·16, stats, out, scale): out[r, c] = exp(x[r, c] − max_r) · scale / sum_r. */
+/** rowGrad(x, rows, V·4, ⌊V/4⌋·16, stats, out, scale: f32): out[r, c] = exp(x[r, c] − max_r) · scale / sum_r. */
 function rowGrad(): Code {
   const row = [
     ...get(STATS), ...op.f32Load(0), ...op.f32x4Splat, ...set(VM),
-    ...get(SCALE), ...op.f32Load(0), ...get(STATS), ...op.f32Load(4), ...op.f32Div, ...tee(F), ...op.f32x4Splat, ...set(VF),
+    ...get(SCALE), ...get(STATS), ...op.f32Load(4), ...op.f32Div, ...tee(F), ...op.f32x4Splat, ...set(VF),
     ...loop(i32(0), V4BYTES, 16, [
       ...get(ROW), ...get(C), ...op.add, ...op.v128Load(0), ...get(VM), ...op.f32x4Sub, ...set(T), ...exp(T, N, RR, P),
       ...get(DST), ...get(C), ...op.add, ...get(T), ...get(VF), ...op.f32x4Mul, ...op.v128Store(0),
@@ -62,7 +58,7 @@ function rowGrad(): Code {
 
 const module = compileModule(encodeModule([
   { name: 'rowStats', params: new Array(7).fill(I32), locals: LOCALS, body: rowStats() },
-  { name: 'rowGrad', params: new Array(7).fill(I32), locals: LOCALS, body: rowGrad() },
+  { name: 'rowGrad', params: [...new Array(6).fill(I32), F32], locals: LOCALS, body: rowGrad() },
 ]));
 type RowFn = (x: number, rows: number, vBytes: number, v4Bytes: number, stats: number, out: number, scale: number) => void;
 const statsFn = perMemory<RowFn>(module, 'rowStats');
@@ -98,13 +94,7 @@ function backwardKernel({ inputs, backend }: KernelArgs) {
   const [rows, V] = logits!.shape as [number, number];
   const out = be.makeOutput([rows, V], 'float32');
   const scale = be.typedArrayFromHeap(dy!)[0]! / rows;
-  const scratch = be.makeOutput([1], 'float32');
-  try {
-    be.typedArrayFromHeap(scratch)[0] = scale;
-    gradFn(wasmMemory(be))(address(be, logits!), rows, 4 * V, 16 * Math.floor(V / 4), address(be, stats!), address(be, out), address(be, scratch));
-  } finally {
-    be.disposeData(scratch.dataId);
-  }
+  gradFn(wasmMemory(be))(address(be, logits!), rows, 4 * V, 16 * Math.floor(V / 4), address(be, stats!), address(be, out), scale);
   const g = be.typedArrayFromHeap(out);
   const t = new Int32Array(be.typedArrayFromHeap(targets!).buffer, address(be, targets!), rows);
   for (let r = 0; r < rows; r++) {

@@ -181,8 +181,19 @@ const A_CHUNK_BYTES = 16 * 1024;
 /** Rows of A that a packed block of B must serve to repay the copy. */
 const PACK_MIN_ROWS = 16;
 
-/** The most cache lines that one 64-set cache's set receives when `rows` rows `strideBytes` apart are walked. */
+/**
+ * The most cache lines that one 64-set cache's set receives when `rows` rows `strideBytes` apart are walked;
+ * memoised, as a training step asks about the same few shapes every step.
+ */
+const setLoads = new Map<string, number>();
 function worstSetLoad(strideBytes: number, rows: number): number {
+  const key = `${strideBytes}:${rows}`;
+  let worst = setLoads.get(key);
+  if (worst === undefined) setLoads.set(key, (worst = countSetLoad(strideBytes, rows)));
+  return worst;
+}
+
+function countSetLoad(strideBytes: number, rows: number): number {
   const load = new Uint16Array(64);
   let worst = 0;
   for (let r = 0; r < Math.min(rows, 4096); r++) worst = Math.max(worst, ++load[Math.floor((r * strideBytes) / 64) % 64]!);
@@ -197,10 +208,7 @@ function packsB(b: Operand, m: number, kLen: number): boolean {
   return load > L1_WAYS && load > 2 * Math.ceil(kLen / 64);
 }
 
-function packsA(a: Operand): boolean {
-  if ((a.colStride ?? 1) === 1 || PACK === 'never') return false;
-  return true;
-}
+const packsA = (a: Operand): boolean => (a.colStride ?? 1) !== 1 && PACK !== 'never';
 
 /**
  * The product bound to one wasm memory (tfjs-backend-wasm's `wasm.asm.memory`): 4×8 tiles (6×8 tiles need all

@@ -12,7 +12,8 @@ const { get, set, tee, i32 } = op;
 /** c = 0; for (; c < end; c += 16) body — one 4-float chunk per iteration. */
 const chunks = (c: number, end: number, body: Code): Code => [...i32(0), ...set(c), ...forLoop(c, end, [...body, ...increment(c, i32(16))])];
 const at = (base: number, row: number, c: number): Code => [...get(base), ...get(row), ...op.add, ...get(c), ...op.add];
-const horizontal = (v: number, combine: Code): Code => [
+/** The four lanes of v combined into one f32 on the stack (f32.add for a sum, f32.max for a maximum). */
+export const horizontal = (v: number, combine: Code): Code => [
   ...get(v), ...op.f32x4ExtractLane(0), ...get(v), ...op.f32x4ExtractLane(1), ...combine,
   ...get(v), ...op.f32x4ExtractLane(2), ...combine, ...get(v), ...op.f32x4ExtractLane(3), ...combine,
 ];
