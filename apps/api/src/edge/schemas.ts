@@ -4,6 +4,14 @@ import Type, { type Static, type TSchema } from 'typebox';
 import type { ExperimentSpec } from '@slmlab/core';
 import type { ExperimentStatus } from '@slmlab/db';
 
+/**
+ * `schema` with OpenAPI examples. Not `{ ...schema, examples }`: a spread drops TypeBox's non-enumerable kind
+ * marker, and without it the validator no longer fills the body's defaults (a sweep's `axes: {}` went missing).
+ */
+export function withExamples<T extends TSchema>(schema: T, examples: unknown[]): T {
+  return Object.assign(Object.defineProperties({}, Object.getOwnPropertyDescriptors(schema)) as T, { examples });
+}
+
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Timestamp = Type.String({ format: 'date-time' });
 

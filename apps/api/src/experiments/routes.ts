@@ -9,6 +9,7 @@ import {
   IdParams,
   SubmitHeaders,
   SubmitQuery,
+  withExamples,
 } from '../edge/schemas.ts';
 import { SearchQuery } from '../search/schemas.ts';
 import { summaryView } from './views.ts';
@@ -36,7 +37,7 @@ export const experimentRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'unless ?force=true, the same resolved spec (name aside) as an experiment that is not failed or cancelled. ' +
           'The answer carries `estimate`: training tokens and seconds on one worker, from this deployment\'s recent runs. ' +
           '503 when the queue is down (the experiment is then stored as failed, with the reason).',
-        body: { ...ExperimentSpec, examples: [EXAMPLE_SPEC] },
+        body: withExamples(ExperimentSpec, [EXAMPLE_SPEC]),
         querystring: SubmitQuery,
         headers: SubmitHeaders,
         response: {

@@ -30,7 +30,7 @@ interface Cell {
 describe('/v1/sweeps', () => {
   let app: FastifyInstance;
   const sweepIds: string[] = [];
-  const windows = [W, W + 1, W + 2];
+  const windows = [W, W + 1, W + 2, W + 3];
   before(async () => {
     app = await testApp('test-api-sweeps');
   });
@@ -223,6 +223,14 @@ describe('/v1/sweeps', () => {
     assert.equal(bad.statusCode, 400);
     assert.equal(bad.json().error.issues[0].path, '/axes/model..layers');
     assert.equal((await ours(W + 2)).length, 0);
+  });
+
+  test('a sweep of seeds only needs no axes (the schema default {}): one cell per seed', async () => {
+    const res = await post({ name: 'seeds only', base: base(W + 3), seeds: [7, 8, 9] });
+    assert.equal(res.statusCode, 201, res.body);
+    assert.deepEqual(res.json().axes, {});
+    assert.deepEqual(res.json().cells.map((c: Cell) => c.seed), [7, 8, 9]);
+    assert.equal((await ours(W + 3)).length, 3);
   });
 
   test('an unknown sweep is 404', async () => {

@@ -2,7 +2,7 @@
 // and read its results table.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { ErrorResponse } from '../edge/schemas.ts';
+import { ErrorResponse, withExamples } from '../edge/schemas.ts';
 import { tableCsv, tableMarkdown } from './table.ts';
 import {
   CancelSweepResponse,
@@ -43,7 +43,7 @@ export const sweepRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'experiment (not run again); the others get new experiments, stored with the sweep in one transaction (all or ' +
           'nothing) and enqueued after it: 201 with Location and an estimate of the new cells\' duration. The same sweep ' +
           '(base without its name, axes and seeds) posted again is answered 200 with the existing sweep; nothing is submitted.',
-        body: { ...SweepBody, examples: [EXAMPLE_SWEEP] },
+        body: withExamples(SweepBody, [EXAMPLE_SWEEP]),
         response: {
           200: SweepDetail,
           201: SweepDetail,
