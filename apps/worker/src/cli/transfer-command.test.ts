@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import { decodeBundle, encodeBundle, parseSpec } from '@slmlab/core';
 import { TEST_SPEC, testBundle } from '../../../../packages/core/src/bundle/testing.ts';
 import { closeTestApp, closedPort, testApp } from '../../../api/src/testing.ts';
+import { writeParts } from './bundle-parts.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 let app: FastifyInstance;
@@ -95,6 +96,46 @@ test('a damaged file is named with the part that is wrong, before anything is se
   assert.doesNotMatch(r.stderr, /cannot reach/);
 });
 
+test('--split: parts of at most SIZE that import joins, named by their shared name or any part; a missing part is named', async () => {
+  const id = randomUUID();
+  const spec = parseSpec({ ...TEST_SPEC, training: { ...TEST_SPEC.training, seed: 3 } });
+  const whole = encodeBundle(testBundle({ id, status: 'cancelled', spec }));
+  const local = path.join(dir, 'carried.slmlab-bundle');
+  assert.equal((await writeParts(local, whole, 1024)).length, Math.ceil(whole.length / 1024));
+  const imported = await slmlab(['import', local, `--api=${api}`]); // only the parts exist under this name
+  assert.equal(imported.code, 0, imported.stderr);
+  assert.equal(imported.stdout, `${id}\n`);
+  assert.match(imported.stderr, /, queued: a worker there resumes it from step 14/);
+
+  const plain = path.join(dir, 'plain.slmlab-bundle');
+  assert.equal((await slmlab(['export', id, `--out=${plain}`, `--api=${api}`])).code, 0);
+  const split = await slmlab(['export', id, '--out', path.join(dir, 'split.slmlab-bundle'), '--split=1K', `--api=${api}`]);
+  assert.equal(split.code, 0, split.stderr);
+  const parts = split.stdout.trim().split('\n');
+  const n = parts.length;
+  assert.ok(n >= 2, `a ${whole.length}-byte bundle in 1K parts: ${n}`);
+  assert.deepEqual(parts, Array.from({ length: n }, (_, i) => path.join(dir, `split.slmlab-bundle.part-${i + 1}-of-${n}`)));
+  for (const p of parts) assert.ok((await stat(p)).size <= 1024, p);
+  // Each export is stamped with its time, so the parts join into the plain export but for that stamp.
+  const joined = decodeBundle(Buffer.concat(await Promise.all(parts.map((p) => readFile(p)))));
+  const exported = decodeBundle(await readFile(plain));
+  assert.deepEqual({ ...joined, source: { ...joined.source, exportedAt: '' } }, { ...exported, source: { ...exported.source, exportedAt: '' } });
+  const joinedBytes = (await Promise.all(parts.map((p) => stat(p)))).reduce((sum, s) => sum + s.size, 0);
+  assert.match(split.stderr, new RegExp(`: ${(joinedBytes / 1024).toFixed(1)} KB → ${n} parts of at most 1\\.0 KB, split\\.slmlab-bundle\\.part-1-of-${n}…`));
+
+  // Named by its second part: all are read and decoded (the API then refuses the id it already holds).
+  const again = await slmlab(['import', parts[1]!, `--api=${api}`]);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /409 already_exists experiment .* already exists here/);
+  await rm(parts[1]!);
+  const missing = await slmlab(['import', path.join(dir, 'split.slmlab-bundle'), `--api=http://127.0.0.1:${await closedPort()}`]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, new RegExp(`part 2 of ${n} is missing: .*split\\.slmlab-bundle\\.part-2-of-${n}`));
+  const none = await slmlab(['import', path.join(dir, 'nothing.slmlab-bundle'), `--api=${api}`]);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /cannot read .*nothing\.slmlab-bundle: no such file/);
+});
+
 test('command-line mistakes exit 2 with what was meant', async () => {
   const cases: [string[], RegExp][] = [
     [['export'], /export takes one experiment id \(got 0\)/],
@@ -102,6 +143,8 @@ test('command-line mistakes exit 2 with what was meant', async () => {
     [['export', 'a', '--outt=x'], /unknown option --outt \(did you mean --out\?\)/],
     [['import'], /import takes one bundle file \(got 0\)/],
     [['import', 'f', '--forse'], /unknown option --forse \(did you mean --force\?\)/],
+    [['export', 'a', '--split=12'], /--split needs a size of at least 1K, such as --split=4M \(got "12"\)/],
+    [['export', 'a', '--split=lots'], /--split needs a size of at least 1K/],
     [['imprt'], /unknown command "imprt" \(did you mean import\?\)/],
   ];
   for (const [args, message] of cases) {
