@@ -7,6 +7,7 @@ import type { ApiConfig } from './config.ts';
 import { authPlugin } from './auth/plugin.ts';
 import { dbPlugin } from './plugins/db.ts';
 import { errorsPlugin } from './edge/errors.ts';
+import { metricsPlugin, metricsRoutes } from './metrics/plugin.ts';
 import { progressPlugin } from './live/progress.ts';
 import { queuePlugin } from './plugins/queue.ts';
 import { reconcilePlugin } from './reconcile/plugin.ts';
@@ -33,6 +34,7 @@ import { requestLogFields } from './edge/log-redact.ts';
 export const app = fp<{ config: ApiConfig }>(async (fastify, { config }) => {
   // Order matters: the error handler and the OpenAPI collector must exist before the routes they cover.
   await fastify.register(errorsPlugin);
+  await fastify.register(metricsPlugin, { prefix: config.SLMLAB_QUEUE_PREFIX });
   await fastify.register(swaggerPlugin);
   await fastify.register(dbPlugin, { databaseUrl: config.DATABASE_URL });
   await fastify.register(queuePlugin, { redisUrl: config.REDIS_URL, prefix: config.SLMLAB_QUEUE_PREFIX });
@@ -46,6 +48,7 @@ export const app = fp<{ config: ApiConfig }>(async (fastify, { config }) => {
     openCheckpoints: config.SLMLAB_AUTH_OPEN_CHECKPOINTS,
   });
   await fastify.register(healthRoutes);
+  await fastify.register(metricsRoutes);
   await fastify.register(experimentRoutes, { prefix: '/v1' });
   await fastify.register(checkpointRoutes, { prefix: '/v1' });
   await fastify.register(transferRoutes, { prefix: '/v1', maxImportBytes: config.SLMLAB_MAX_IMPORT_BYTES });

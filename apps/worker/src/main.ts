@@ -13,6 +13,7 @@ import { initBackend } from './ml/backend.ts';
 import { loadCorpus } from './ml/data/index.ts';
 import { resolveSandbox, trainerFor } from './sandbox/trainer.ts';
 import { measurePeakGflops, peakMatrixSize } from './ml/peak.ts';
+import { workerMetrics } from './services/metrics.ts';
 import { startRegistry, type WorkerRegistry } from './services/registry.ts';
 
 async function main() {
@@ -59,17 +60,18 @@ async function main() {
     'tfjs backend ready',
   );
   if (stopping.signal.aborted) return; // a signal during start-up: never register a worker that is going away
+  const metrics = workerMetrics({ worker: config.WORKER_ID, backend: backend.name });
   const registry = (open.registry = startRegistry(
     { id: config.WORKER_ID, backend: backend.name, device: backend.device, threads: backend.threads, peakGflops: round1(peakGflops) },
-    { redisUrl: config.REDIS_URL, prefix: config.SLMLAB_QUEUE_PREFIX, refreshMs: config.WORKER_REGISTRY_REFRESH_S * 1000, log },
+    { redisUrl: config.REDIS_URL, prefix: config.SLMLAB_QUEUE_PREFIX, refreshMs: config.WORKER_REGISTRY_REFRESH_S * 1000, log, metrics },
   ));
 
   const db = (open.db = createDb(config.DATABASE_URL));
   const processor = trainExperimentProcessor({
     // A brief PostgreSQL outage must not cost a finished epoch or result: every write retries with backoff
     // (7 tries over ~30 s) before the job fails and BullMQ retries it.
-    experiments: withRetries(experimentsRepo(db), { onRetry: dbRetryLog(log) }),
-    checkpoints: withRetries(checkpointsRepo(db), { onRetry: dbRetryLog(log) }),
+    experiments: withRetries(experimentsRepo(db), { onRetry: dbRetryLog(log, metrics) }),
+    checkpoints: withRetries(checkpointsRepo(db), { onRetry: dbRetryLog(log, metrics) }),
     backend,
     peakGflops,
     workerId: config.WORKER_ID,
@@ -80,6 +82,7 @@ async function main() {
     progressEveryMs: config.SLMLAB_PROGRESS_EVERY_MS,
     stopping: stopping.signal,
     activity: registry,
+    metrics,
     log,
   });
   if (stopping.signal.aborted) return; // a signal during start-up: nothing to poll
@@ -92,7 +95,10 @@ async function main() {
     // How often this worker looks for jobs whose worker died (lock expired) and puts them back in the queue.
     stalledInterval: config.WORKER_LOCK_MS,
   });
-  worker.on('error', (err) => log.error({ err }, 'worker error'));
+  worker.on('error', (err) => {
+    metrics.redisError();
+    log.error({ err }, 'worker error');
+  });
   open.worker = worker;
   // A cancel for a job this worker runs fires the processor's AbortSignal; for any other job it is a no-op.
   const cancels = await subscribeCancels(config.REDIS_URL, config.SLMLAB_QUEUE_PREFIX, (id) => {
@@ -117,9 +123,11 @@ function loadConfigOrExit(): WorkerConfig {
   }
 }
 
-function dbRetryLog(log: pino.Logger) {
-  return (err: unknown, attempt: number, delayMs: number) =>
+function dbRetryLog(log: pino.Logger, metrics: { databaseError(): void }) {
+  return (err: unknown, attempt: number, delayMs: number) => {
+    metrics.databaseError();
     log.warn({ err, attempt, delayMs }, 'database unreachable; retrying the write');
+  };
 }
 
 function round1(x: number) {

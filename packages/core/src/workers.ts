@@ -37,3 +37,15 @@ export function workerKey(prefix: string, workerId: string): string {
 export function workerKeyPattern(prefix: string): string {
   return `${prefix.replace(/[*?[\]\\]/g, '\\$&')}:worker:*`;
 }
+
+/**
+ * Where a worker keeps its Prometheus metrics (prom-client's JSON of its registry), beside its entry and with the
+ * same TTL; the API's /metrics exposes them. `worker-metrics`, not `worker`: workerKeyPattern must not match it.
+ */
+export function workerMetricsKey(prefix: string, workerId: string): string {
+  return `${prefix}:worker-metrics:${workerId}`;
+}
+
+export function workerMetricsKeyPattern(prefix: string): string {
+  return `${prefix.replace(/[*?[\]\\]/g, '\\$&')}:worker-metrics:*`;
+}

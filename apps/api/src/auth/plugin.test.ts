@@ -158,6 +158,14 @@ describe('auth on, SLMLAB_AUTH_OPEN_READS=false', () => {
     }
   });
 
+  test('a Prometheus scrape of /metrics needs a read token too (it lists runs, workers and hosts)', async () => {
+    assert.equal((await app.inject({ url: '/metrics' })).statusCode, 401);
+    const { token } = await createToken(tokensRepo(app.db), { name: `${NAME}-scrape`, scopes: ['read'] });
+    const res = await app.inject({ url: '/metrics', headers: bearer(token) });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.match(res.body, /^# TYPE slmlab_queue_jobs gauge$/m);
+  });
+
   test('/healthz, /readyz and /docs stay open', async () => {
     for (const url of ['/healthz', '/readyz', '/docs', '/docs/json']) {
       assert.equal((await app.inject({ url })).statusCode, 200, url);

@@ -25,7 +25,7 @@ test('/docs/json is an OpenAPI 3 document of every route', async () => {
   assert.match(doc.openapi, /^3\./);
   assert.equal(doc.info.title, 'slmlab API');
   assert.deepEqual(Object.keys(doc.paths).sort(), [
-    '/healthz', '/readyz', '/v1/experiments', '/v1/experiments/{id}', '/v1/experiments/{id}/cancel',
+    '/healthz', '/readyz', '/metrics', '/v1/experiments', '/v1/experiments/{id}', '/v1/experiments/{id}/cancel',
     '/v1/experiments/{id}/checkpoints', '/v1/experiments/{id}/checkpoints/{checkpointId}', '/v1/experiments/{id}/events',
     '/v1/experiments/{id}/metrics', '/v1/experiments/{id}/export', '/v1/experiments/import', '/v1/compare', '/v1/frontier',
     '/v1/sweeps', '/v1/sweeps/{id}', '/v1/sweeps/{id}/retry', '/v1/sweeps/{id}/table', '/v1/sweeps/{id}/events',

@@ -2,7 +2,7 @@
 // prefix, found with SCAN (KEYS would block Redis while it walks the keyspace), read on the queue's own connection.
 import Value from 'typebox/value';
 import type { FastifyBaseLogger } from 'fastify';
-import { WorkerEntry, workerKeyPattern } from '@slmlab/core';
+import { WorkerEntry, workerKeyPattern, workerMetricsKeyPattern } from '@slmlab/core';
 import type { ExperimentQueue } from '../plugins/queue.ts';
 
 /** Keys Redis looks at per SCAN step: a hint that bounds each step's work, not the answer's size. */
@@ -16,6 +16,14 @@ export async function readRegistry(queue: ExperimentQueue, prefix: string, log: 
   const keys = await scanKeys(client, workerKeyPattern(prefix));
   const values = await Promise.all(keys.map((key) => client.get(key)));
   return values.flatMap((value, i) => parseEntry(keys[i]!, value, log)).sort(byHostThenId);
+}
+
+/** The live workers' metric snapshots (prom-client JSON, services/metrics.ts of the worker), unparsed, by key. */
+export async function readWorkerMetrics(queue: ExperimentQueue, prefix: string): Promise<string[]> {
+  const client = await queue.getBackend().client;
+  const keys = (await scanKeys(client, workerMetricsKeyPattern(prefix))).sort();
+  const values = await Promise.all(keys.map((key) => client.get(key)));
+  return values.filter((v): v is string => v !== null); // expired between SCAN and GET
 }
 
 async function scanKeys(client: Client, pattern: string): Promise<string[]> {

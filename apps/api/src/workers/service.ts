@@ -42,7 +42,7 @@ export function workerService(deps: WorkerServiceDeps) {
  * While Redis is away the queue's client waits for it without end; once connected, its commands fail at once
  * when Redis goes (enableOfflineQueue: false in plugins/queue.ts). So the wait for the connection is bounded here.
  */
-async function redisReady(queue: ExperimentQueue): Promise<void> {
+export async function redisReady(queue: ExperimentQueue): Promise<void> {
   await withTimeout(queue.waitUntilReady(), REDIS_WAIT_MS).catch((err: unknown) => {
     throw new UnavailableError(`the queue (Redis) did not answer within ${REDIS_WAIT_MS} ms; retry later`, { cause: err });
   });
@@ -56,7 +56,7 @@ function workerView(e: WorkerEntry, names: Map<string, string | null>): WorkerVi
  * BullMQ 6 leaves a paused queue's jobs in their lists and flags the queue (its legacy `paused` list stays
  * empty), so `paused` is read from the flag: the waiting and prioritized jobs it holds back.
  */
-async function jobCounts(queue: ExperimentQueue): Promise<QueueOverview['jobs']> {
+export async function jobCounts(queue: ExperimentQueue): Promise<QueueOverview['jobs']> {
   const [counts, isPaused] = await Promise.all([queue.getJobCounts(...JOB_STATES), queue.isPaused()]);
   const n = (state: (typeof JOB_STATES)[number]) => counts[state] ?? 0;
   return {

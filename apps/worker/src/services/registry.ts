@@ -6,7 +6,7 @@
 import os from 'node:os';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { redisOptions, workerKey, type WorkerEntry } from '@slmlab/core';
+import { redisOptions, workerKey, workerMetricsKey, type WorkerEntry } from '@slmlab/core';
 
 /** Refreshes an entry outlives: one late or lost write must not make a live worker vanish. */
 export const TTL_INTERVALS = 3;
@@ -20,6 +20,8 @@ export interface RegistryOptions {
   prefix: string;
   refreshMs: number;
   log: Logger;
+  /** This worker's metrics (services/metrics.ts): their snapshot is written with each entry, under workerMetricsKey. */
+  metrics?: { snapshot(): Promise<string>; redisError(): void };
 }
 
 /** What a run tells the registry (services/run-experiment.ts): the experiments this worker trains. */
@@ -37,6 +39,7 @@ export interface WorkerRegistry extends WorkerActivity {
 
 export function startRegistry(facts: WorkerFacts, opts: RegistryOptions): WorkerRegistry {
   const key = workerKey(opts.prefix, facts.id);
+  const metricsKey = workerMetricsKey(opts.prefix, facts.id);
   const ttlMs = Math.round(opts.refreshMs * TTL_INTERVALS);
   const base = { ...facts, host: os.hostname(), pid: process.pid, startedAt: new Date().toISOString() };
   const jobs = new Map<string, string>(); // experiment id → since; insertion order is start order
@@ -47,7 +50,10 @@ export function startRegistry(facts: WorkerFacts, opts: RegistryOptions): Worker
   // are logged) rather than queued up behind the outage, and the 'ready' handler writes the current entry as
   // soon as it is back, so an entry lost with a restarted Redis reappears without waiting for the next refresh.
   const client = new Redis({ ...redisOptions(opts.redisUrl), enableOfflineQueue: false, commandTimeout: Math.max(1000, opts.refreshMs) });
-  client.on('error', (err) => warn(err, 'worker registry: redis error (reconnecting)'));
+  client.on('error', (err) => {
+    opts.metrics?.redisError();
+    warn(err, 'worker registry: redis error (reconnecting)');
+  });
 
   const entry = (): WorkerEntry => {
     const [first] = jobs;
@@ -61,6 +67,10 @@ export function startRegistry(facts: WorkerFacts, opts: RegistryOptions): Worker
   const write = () => {
     if (closed || client.status !== 'ready') return; // not connected: the 'ready' handler writes once it is
     client.set(key, JSON.stringify(entry()), 'PX', ttlMs).then(warn.clear, (err: unknown) => warn(err, 'worker registry: could not write this worker\'s entry'));
+    void opts.metrics
+      ?.snapshot()
+      .then((json) => (closed ? undefined : client.set(metricsKey, json, 'PX', ttlMs)))
+      .catch((err: unknown) => warn(err, 'worker registry: could not write this worker\'s metrics'));
   };
   client.on('ready', write);
   const timer = setInterval(write, opts.refreshMs).unref();
@@ -83,7 +93,7 @@ export function startRegistry(facts: WorkerFacts, opts: RegistryOptions): Worker
       clearInterval(timer);
       if (client.status !== 'ready') return client.disconnect(); // the entry expires on its own
       // Commands on one connection run in order: a write issued before this DEL cannot bring the key back.
-      await client.del(key).catch((err: unknown) => warn(err, 'worker registry: could not delete this worker\'s entry (it expires on its own)'));
+      await client.del(key, metricsKey).catch((err: unknown) => warn(err, 'worker registry: could not delete this worker\'s entry (it expires on its own)'));
       await client.quit().catch(() => client.disconnect());
     },
   };

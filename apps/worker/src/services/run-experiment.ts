@@ -4,13 +4,14 @@
 // A cancelled run keeps the epochs it recorded and its last checkpoint; a run stopped because its worker shuts
 // down checkpoints first; a failure is recorded where the user looks for it (docs/reliability.md).
 import type { Logger } from 'pino';
-import { isRetryable, parseSpec, trainFlopsPerWindow, type ExperimentSpec, type TrainProgress } from '@slmlab/core';
+import { DATASETS, isRetryable, parseSpec, trainFlopsPerWindow, type ExperimentSpec, type TrainProgress } from '@slmlab/core';
 import { heartbeatStaleAt, type CheckpointsRepo, type ExperimentsRepo } from '@slmlab/db';
 import type { BackendInfo } from '../ml/backend.ts';
 import { CHECKPOINT_FORMAT, STATE_FORMAT } from '../ml/checkpoint.ts';
 import type { DataLocation } from '../ml/data/index.ts';
 import type { CheckpointAt } from '../ml/train.ts';
 import type { Trainer } from '../sandbox/trainer.ts';
+import type { RunObserver } from './metrics.ts';
 import type { WorkerActivity } from './registry.ts';
 
 /** The abort reason a worker that shuts down gives its runs: checkpoint and requeue, not cancel. */
@@ -37,6 +38,8 @@ export interface RunDeps {
   heartbeatTimeoutS: number;
   /** The worker registry (services/registry.ts), told while this worker holds a claimed run; absent outside a worker process. */
   activity?: WorkerActivity;
+  /** This worker's Prometheus metrics (services/metrics.ts), told of each claimed run; absent outside a worker process. */
+  metrics?: RunObserver;
   log: Logger;
 }
 
@@ -62,6 +65,13 @@ export type RunOutcome =
   | { kind: 'failed'; error: unknown; retryable: boolean };
 
 export async function runExperiment(deps: RunDeps, req: RunRequest, stop: AbortSignal): Promise<RunOutcome> {
+  const run = { claimedAt: null as number | null };
+  const outcome = await claimAndRun(deps, req, stop, run);
+  if (run.claimedAt !== null) deps.metrics?.ended(outcome, (performance.now() - run.claimedAt) / 1000);
+  return outcome;
+}
+
+async function claimAndRun(deps: RunDeps, req: RunRequest, stop: AbortSignal, run: { claimedAt: number | null }): Promise<RunOutcome> {
   const id = req.experimentId;
   const log = deps.log;
   // Fallback for a cancel message this worker did not hear: an epoch's end checks the row and aborts.
@@ -72,6 +82,8 @@ export async function runExperiment(deps: RunDeps, req: RunRequest, stop: AbortS
     const claimed = await deps.experiments.claim(id, { workerId: deps.workerId, backend: deps.backend.name, device: deps.backend.device }, deps.heartbeatTimeoutS);
     if (!claimed) return await whyNotClaimed(id, deps);
     const heartbeat = startHeartbeat(id, deps);
+    run.claimedAt = performance.now();
+    deps.metrics?.started();
     deps.activity?.started(id);
     try {
       return await trainAndRecord(id, spec, deps, req, signal, () => requested.abort('cancel requested'));
@@ -96,6 +108,8 @@ async function trainAndRecord(id: string, spec: ExperimentSpec, deps: RunDeps, r
   const log = deps.log;
   log.info({ dataset: spec.dataset, model: spec.model, backend: deps.backend.name }, 'training started');
   const saved = await deps.checkpoints.latest(id, LATEST_TAG);
+  // The cost model's training FLOPs per input token, with the dataset's vocabulary as the loader builds it.
+  const flopsPerToken = trainFlopsPerWindow(spec, DATASETS[spec.dataset].vocabSize) / spec.model.contextLength;
   const input = { experimentId: id, spec, data: deps.data, resume: saved?.data, checkpointEvery: deps.checkpointEvery, progressEveryMs: deps.progressEveryMs };
   const { result, vocabSize, best, ranOn } = await deps.trainer(
     input,
@@ -105,7 +119,10 @@ async function trainAndRecord(id: string, spec: ExperimentSpec, deps: RunDeps, r
         log.info(m, 'epoch done');
         if (await deps.experiments.cancelRequested(id)) cancel();
       },
-      progress: req.progress,
+      progress: (p) => {
+        req.progress(p);
+        deps.metrics?.progress(p.tokensPerSec, (p.tokensPerSec * flopsPerToken) / 1e9);
+      },
       checkpoint: (bytes, at) => saveState(id, bytes, at, deps),
       resumed: (info) =>
         'refused' in info
