@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ApiConfig } from './config.ts';
 import { authPlugin } from './auth/plugin.ts';
+import { boardPlugin } from './board/plugin.ts';
 import { dbPlugin } from './plugins/db.ts';
 import { errorsPlugin } from './edge/errors.ts';
 import { metricsPlugin, metricsRoutes } from './metrics/plugin.ts';
@@ -59,6 +60,7 @@ export const app = fp<{ config: ApiConfig }>(async (fastify, { config }) => {
   await fastify.register(workerRoutes, { prefix: '/v1' });
   await fastify.register(eventRoutes, { prefix: '/v1', maxStreams: config.SLMLAB_MAX_EVENT_STREAMS });
   await fastify.register(uiPlugin, { dir: config.SLMLAB_UI_DIR });
+  await fastify.register(boardPlugin);
 }, { name: 'slmlab-api' });
 
 export interface BuildAppOptions {
