@@ -62,7 +62,7 @@ declare module 'fastify' {
   }
 }
 
-/** GET /metrics, registered after the auth plugin: with SLMLAB_AUTH=on a scrape needs a read token. */
+/** GET /metrics, a route like the others: auth/plugin.ts's hook asks a read token of it when SLMLAB_AUTH=on. */
 export const metricsRoutes = fp(async (app) => {
   app.get(
     '/metrics',
@@ -82,7 +82,7 @@ type Queue = Parameters<typeof readRegistry>[0];
 type Log = Parameters<typeof readRegistry>[2];
 type Snapshot = Parameters<typeof AggregatorRegistry.aggregate>[0][number];
 
-/** The gauges read at each scrape; a source that fails leaves its gauges unset and its `up` at 0. */
+/** The gauges read at each scrape; a source that fails has no series in that scrape and its `up` at 0. */
 function scrapeGauges(registry: Registry) {
   const registers = [registry];
   const up = new Gauge({ name: 'slmlab_dependency_up', help: 'Whether the last scrape could read the dependency (1) or not (0).', labelNames: ['dependency'], registers });
@@ -97,6 +97,10 @@ function scrapeGauges(registry: Registry) {
       ]);
       up.set({ dependency: 'postgresql' }, pg.status === 'fulfilled' ? 1 : 0);
       up.set({ dependency: 'redis' }, redis.status === 'fulfilled' ? 1 : 0);
+      // A source that failed has its series dropped (reset), not left at the last scrape's values.
+      experiments.reset();
+      jobs.reset();
+      workers.reset();
       if (pg.status === 'fulfilled') for (const [status, n] of Object.entries(pg.value)) experiments.set({ status }, n);
       else log.warn({ err: pg.reason }, 'metrics: could not read experiment counts');
       if (redis.status === 'rejected') return void log.warn({ err: redis.reason }, 'metrics: could not read the queue');
